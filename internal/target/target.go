@@ -1,0 +1,54 @@
+// Package target defines where the engine puts messages: an IMAP account
+// (internal/target/imaptarget) or local storage (backup/...).
+package target
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Message is what the engine knows about a message it appends.
+type Message struct {
+	Flags []string  // IMAP flags and keywords to set
+	Date  time.Time // INTERNALDATE to set; never zero
+	Size  int64     // exact number of bytes the reader delivers
+}
+
+// Receipt is the target's confirmation of a stored message.
+type Receipt struct {
+	// Ref identifies the stored copy, e.g. "UIDVALIDITY/UID" from
+	// APPENDUID, or a file name. Empty if the target did not say.
+	Ref string
+}
+
+// Target stores messages into mailboxes. One Target is one connection
+// (or one open store); it is used by one goroutine at a time. The engine
+// opens several for parallel transfers.
+//
+// Errors: sources.Permanent-wrapped errors stop the job (login refused);
+// *sources.MessageError means this message was refused (too big, bad
+// content) and the run goes on; anything else is temporary: the engine
+// reconnects and retries.
+type Target interface {
+	// EnsureMailbox creates the mailbox (UTF-8, "/"-separated) if it does
+	// not exist yet. It is safe to call repeatedly.
+	EnsureMailbox(ctx context.Context, mailbox string) error
+
+	// Index returns how many copies of each identity (see
+	// mailhdr.Identity) the mailbox already holds. A missing mailbox has
+	// an empty index.
+	Index(ctx context.Context, mailbox string) (map[string]int, error)
+
+	// Append stores a message read from r, which delivers exactly m.Size
+	// bytes. The message is durable on the target once Append returns nil.
+	// If Append fails, the message may or may not be stored; the engine
+	// resolves that through Index on its next attempt.
+	Append(ctx context.Context, mailbox string, m Message, r io.Reader) (Receipt, error)
+
+	// Close ends the session (LOGOUT) and releases the connection.
+	Close() error
+}
+
+// Dialer opens a new Target session.
+type Dialer func(ctx context.Context) (Target, error)
