@@ -1,0 +1,196 @@
+// Package journal records which source messages have been copied, in an
+// embedded SQLite database (WAL mode) that a user can inspect with
+// sqlite3. An entry is written only after the target confirmed the copy;
+// a rerun skips what the journal holds and reconciles the rest against
+// the target (see migrate).
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Entry is one copied message.
+type Entry struct {
+	Job        string // job name
+	SrcMailbox string
+	SrcID      string
+	DstMailbox string
+	Identity   string // mailhdr.Identity of the message
+	Size       int64
+	How        string // "appended" or "found" (already on the target)
+	TargetRef  string // e.g. "UIDVALIDITY/UID" from APPENDUID, or a file name
+	Digest     string // sha256 of the bytes, where computed
+	Deleted    bool   // removed from the source
+	At         time.Time
+}
+
+// Journal is an open state database. It is safe for concurrent use.
+type Journal struct {
+	db   *sql.DB
+	path string
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS copied (
+	job         TEXT NOT NULL,
+	src_mailbox TEXT NOT NULL,
+	src_id      TEXT NOT NULL,
+	dst_mailbox TEXT NOT NULL,
+	identity    TEXT NOT NULL,
+	size        INTEGER NOT NULL,
+	how         TEXT NOT NULL,
+	target_ref  TEXT NOT NULL DEFAULT '',
+	digest      TEXT NOT NULL DEFAULT '',
+	deleted     INTEGER NOT NULL DEFAULT 0,
+	at          TEXT NOT NULL,
+	PRIMARY KEY (job, src_mailbox, src_id)
+);
+CREATE INDEX IF NOT EXISTS copied_by_target ON copied (job, dst_mailbox, identity);
+CREATE TABLE IF NOT EXISTS folders (
+	job          TEXT NOT NULL,
+	src_mailbox  TEXT NOT NULL,
+	uidvalidity  INTEGER NOT NULL,
+	high_uid     INTEGER NOT NULL,
+	PRIMARY KEY (job, src_mailbox)
+);
+`
+
+// DefaultPath returns the per-user state database path:
+// $XDG_STATE_HOME/mailferry/state.db, or ~/.local/state/mailferry/state.db.
+func DefaultPath() (string, error) {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot find the state directory: %w (use --state FILE)", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "mailferry", "state.db"), nil
+}
+
+// Open opens or creates the journal at path. The directory is created
+// 0700 and the database file 0600: it names every message copied.
+func Open(path string) (*Journal, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	f.Close()
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state %s: not a mailferry state database: %w", path, err)
+	}
+	// The WAL and shared-memory files are created by SQLite with the
+	// database's mode; make sure of it.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		_ = os.Chmod(path+suffix, 0o600)
+	}
+	return &Journal{db: db, path: path}, nil
+}
+
+// Path returns the database file name.
+func (j *Journal) Path() string { return j.path }
+
+// Close closes the database.
+func (j *Journal) Close() error { return j.db.Close() }
+
+// Copied returns the entries of one source mailbox of a job, by SrcID.
+func (j *Journal) Copied(ctx context.Context, job, srcMailbox string) (map[string]Entry, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT src_id, dst_mailbox, identity, size, how, target_ref, digest, deleted, at
+		FROM copied WHERE job = ? AND src_mailbox = ?`, job, srcMailbox)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Entry{}
+	for rows.Next() {
+		e := Entry{Job: job, SrcMailbox: srcMailbox}
+		var at string
+		if err := rows.Scan(&e.SrcID, &e.DstMailbox, &e.Identity, &e.Size, &e.How, &e.TargetRef, &e.Digest, &e.Deleted, &at); err != nil {
+			return nil, fmt.Errorf("reading state: %w", err)
+		}
+		e.At, _ = time.Parse(time.RFC3339Nano, at)
+		out[e.SrcID] = e
+	}
+	return out, rows.Err()
+}
+
+// IdentityCounts returns, for a job's target mailbox, how many journaled
+// copies carry each identity.
+func (j *Journal) IdentityCounts(ctx context.Context, job, dstMailbox string) (map[string]int, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT identity, COUNT(*) FROM copied
+		WHERE job = ? AND dst_mailbox = ? GROUP BY identity`, job, dstMailbox)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("reading state: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// Record stores entries durably (one transaction, fsynced) before it
+// returns.
+func (j *Journal) Record(ctx context.Context, entries ...Entry) error {
+	tx, err := j.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	defer tx.Rollback()
+	for _, e := range entries {
+		if e.At.IsZero() {
+			e.At = time.Now()
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO copied
+			(job, src_mailbox, src_id, dst_mailbox, identity, size, how, target_ref, digest, deleted, at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Job, e.SrcMailbox, e.SrcID, e.DstMailbox, e.Identity, e.Size, e.How, e.TargetRef, e.Digest, e.Deleted,
+			e.At.UTC().Format(time.RFC3339Nano)); err != nil {
+			return fmt.Errorf("writing state: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	return nil
+}
+
+// MarkDeleted records that these source messages were removed from the
+// source.
+func (j *Journal) MarkDeleted(ctx context.Context, job, srcMailbox string, ids []string) error {
+	tx, err := j.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	defer tx.Rollback()
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE copied SET deleted = 1 WHERE job = ? AND src_mailbox = ? AND src_id = ?`,
+			job, srcMailbox, id); err != nil {
+			return fmt.Errorf("writing state: %w", err)
+		}
+	}
+	return tx.Commit()
+}
