@@ -1,0 +1,5 @@
+//go:build !unix
+
+package maildir
+
+func isQuota(err error) bool { return false }
