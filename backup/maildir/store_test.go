@@ -306,3 +306,39 @@ func TestLFInputKeptAsIs(t *testing.T) {
 		t.Errorf("read back %q (size %d exact %v), want %q (size %d exact)", got, msgs[0].Size, msgs[0].SizeExact, want, len(want))
 	}
 }
+
+func TestConcurrentKeywords(t *testing.T) {
+	// Two Stores on one tree (as parallel transfers use) add keywords at
+	// the same time: every keyword gets one letter, none is lost.
+	root := t.TempDir()
+	a, _ := store.Open(root)
+	b, _ := store.Open(root)
+	done := make(chan error)
+	for i, st := range []*store.Store{a, b, a, b} {
+		go func() {
+			var err error
+			for j := range 5 {
+				kw := []string{"k" + string(rune('a'+i*5+j)), "shared"}
+				if _, _, e := st.Deliver("INBOX", kw, date, strings.NewReader("m")); e != nil {
+					err = e
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatalf("Deliver() = %v", err)
+		}
+	}
+	_, msgs := list(t, root)
+	seen := map[string]int{}
+	for _, m := range msgs {
+		for _, f := range m.Flags {
+			seen[f]++
+		}
+	}
+	if len(msgs) != 20 || len(seen) != 21 || seen["shared"] != 20 {
+		t.Errorf("read back %d messages with keywords %v, want 20 messages, 20 own keywords and shared on each", len(msgs), seen)
+	}
+}
