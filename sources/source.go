@@ -125,3 +125,10 @@ type MessageError struct {
 
 func (e *MessageError) Error() string { return e.Location + ": " + e.Err.Error() }
 func (e *MessageError) Unwrap() error { return e.Err }
+
+// ConcurrentOpener is implemented by sources whose Open may be called
+// from several goroutines at once (local files, IMAP with several
+// connections). The engine then runs several transfers in parallel.
+type ConcurrentOpener interface {
+	ConcurrentOpen()
+}

@@ -1,0 +1,117 @@
+// Package memtarget is a Target held in memory, with failures on cue,
+// for the engine's unit tests.
+package memtarget
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/mailferry/mailferry/internal/mailhdr"
+	"github.com/mailferry/mailferry/internal/target"
+)
+
+// Stored is one message in the store.
+type Stored struct {
+	Mailbox string
+	Raw     []byte
+	Msg     target.Message
+}
+
+// Store is the shared content behind any number of sessions.
+type Store struct {
+	mu      sync.Mutex
+	Msgs    []Stored
+	appends int
+	dials   int
+
+	// FailAppend, if set, is called for every append with its sequence
+	// number (from 0). before fails the append without storing; after
+	// stores the message and then fails (the reply was lost).
+	FailAppend func(n int) (before, after error)
+	// FailDial, if set, fails the n-th dial (from 0).
+	FailDial func(n int) error
+}
+
+// Dialer returns a target.Dialer for the store.
+func (s *Store) Dialer() target.Dialer {
+	return func(ctx context.Context) (target.Target, error) {
+		s.mu.Lock()
+		n := s.dials
+		s.dials++
+		f := s.FailDial
+		s.mu.Unlock()
+		if f != nil {
+			if err := f(n); err != nil {
+				return nil, err
+			}
+		}
+		return &session{s: s}, nil
+	}
+}
+
+// Mailbox returns the raw messages of a mailbox.
+func (s *Store) Mailbox(name string) []Stored {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Stored
+	for _, m := range s.Msgs {
+		if m.Mailbox == name {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+type session struct{ s *Store }
+
+var _ target.Target = (*session)(nil)
+
+func (t *session) EnsureMailbox(ctx context.Context, mailbox string) error { return nil }
+
+func (t *session) Index(ctx context.Context, mailbox string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, m := range t.s.Mailbox(mailbox) {
+		end := mailhdr.HeaderEnd(m.Raw)
+		if end < 0 {
+			end = len(m.Raw)
+		}
+		out[mailhdr.Identity(int64(len(m.Raw)), m.Raw[:end])]++
+	}
+	return out, nil
+}
+
+func (t *session) Append(ctx context.Context, mailbox string, m target.Message, r io.Reader) (target.Receipt, error) {
+	t.s.mu.Lock()
+	n := t.s.appends
+	t.s.appends++
+	f := t.s.FailAppend
+	t.s.mu.Unlock()
+	var before, after error
+	if f != nil {
+		before, after = f(n)
+	}
+	var buf bytes.Buffer
+	if _, err := io.CopyN(&buf, r, m.Size); err != nil {
+		return target.Receipt{}, fmt.Errorf("reading message: %w", err)
+	}
+	var one [1]byte
+	if k, err := r.Read(one[:]); k > 0 || (err != nil && err != io.EOF) {
+		return target.Receipt{}, fmt.Errorf("message longer than announced: %v", err)
+	}
+	if before != nil {
+		return target.Receipt{}, before
+	}
+	t.s.mu.Lock()
+	t.s.Msgs = append(t.s.Msgs, Stored{Mailbox: mailbox, Raw: buf.Bytes(), Msg: m})
+	uid := len(t.s.Msgs)
+	t.s.mu.Unlock()
+	if after != nil {
+		return target.Receipt{}, after
+	}
+	return target.Receipt{Ref: fmt.Sprintf("1/%d", uid)}, nil
+}
+
+func (t *session) Close() error { return nil }

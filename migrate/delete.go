@@ -1,0 +1,65 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mailferry/mailferry/sources"
+)
+
+// deleteCopied removes from the source every listed message whose copy
+// the journal records (from this run or an earlier one). POP3 commits the
+// deletions on QUIT, so the source is closed here and the deletions are
+// recorded only once Close succeeded.
+func (e *engine) deleteCopied(ctx context.Context, plan []*mailboxPlan) error {
+	e.srcMu.Lock()
+	defer e.srcMu.Unlock()
+	del, ok := e.src.(sources.Deleter)
+	if !ok {
+		e.sum.DeleteSkipped = "this source cannot delete messages"
+		return nil
+	}
+	type group struct {
+		mailbox string
+		ids     []string
+	}
+	var doomed []sources.Message
+	var groups []group
+	for _, mb := range plan {
+		done, err := e.job.Journal.Copied(ctx, e.job.Name, mb.src)
+		if err != nil {
+			return err
+		}
+		g := group{mailbox: mb.src}
+		for _, m := range mb.all {
+			if ent, ok := done[m.ID]; ok && !ent.Deleted {
+				if cur, ok := e.msgs[msgKey{m.Mailbox, m.ID}]; ok {
+					doomed = append(doomed, cur)
+					g.ids = append(g.ids, m.ID)
+				}
+			}
+		}
+		if len(g.ids) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	if len(doomed) == 0 {
+		return nil
+	}
+	if err := del.Delete(ctx, doomed); err != nil {
+		return fmt.Errorf("deleting copied messages from the source: %w", err)
+	}
+	src := e.src
+	e.src = nil
+	if err := src.Close(); err != nil {
+		return fmt.Errorf("committing deletions on the source: %w (nothing was lost: the messages stay on the source)", err)
+	}
+	for _, g := range groups {
+		if err := e.job.Journal.MarkDeleted(context.WithoutCancel(ctx), e.job.Name, g.mailbox, g.ids); err != nil {
+			return err
+		}
+	}
+	e.job.Stats.Deleted.Add(int64(len(doomed)))
+	e.emit(Event{Kind: EventDeleted, Count: len(doomed)})
+	return nil
+}

@@ -1,0 +1,146 @@
+// Package migrate is mailferry's transfer engine. It lists a source,
+// skips what the journal says was already copied, recognises messages
+// already on the target, streams the rest into the target with flags and
+// date, records each confirmed copy, and can then delete the copied
+// messages from the source. It never prints: it reports through Events
+// and Stats, which cmd/mailferry renders.
+package migrate
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/mailferry/mailferry/internal/journal"
+	"github.com/mailferry/mailferry/internal/target"
+	"github.com/mailferry/mailferry/sources"
+)
+
+// Job is one transfer from a source to a target.
+type Job struct {
+	// Name keys the job's entries in the journal; two runs with the same
+	// name resume each other.
+	Name string
+
+	// OpenSource connects to (or opens) the source. The engine calls it
+	// again after a temporary source failure.
+	OpenSource func(ctx context.Context) (sources.Source, error)
+
+	// Target opens a target session; the engine opens up to Connections
+	// of them and reopens one after a temporary failure.
+	Target target.Dialer
+
+	Journal *journal.Journal
+	Options Options
+
+	// Events, if set, receives the engine's events. It is called from
+	// the engine's goroutines, one call at a time.
+	Events func(Event)
+
+	// Stats is updated as the job runs; a renderer may read it at any
+	// time.
+	Stats Stats
+}
+
+// Options change what a job does.
+type Options struct {
+	DryRun       bool // plan only: count what would be copied
+	DeleteSource bool // remove copied messages from the source afterwards
+	MarkSeen     bool // set \Seen on every copied message
+
+	// Connections is the number of target sessions used in parallel for
+	// sources that can be read concurrently (default 1).
+	Connections int
+
+	// MapMailbox maps a source mailbox to a target mailbox; skip drops
+	// the source mailbox. Nil maps every mailbox to itself and a POP3
+	// inbox to DefaultMailbox.
+	MapMailbox func(src string) (dst string, skip bool)
+
+	// DefaultMailbox is the target mailbox for the source's INBOX when
+	// MapMailbox is nil ("INBOX" if empty).
+	DefaultMailbox string
+
+	// Filter, if set, drops messages for which it returns false (date
+	// and size filters).
+	Filter func(m sources.Message) bool
+
+	// Attempts is how often a message is tried before it is reported
+	// failed (default 5). Backoff is the first wait between attempts
+	// (default 1s, doubled each time, capped at 30s, with jitter).
+	Attempts int
+	Backoff  time.Duration
+
+	// SpoolDir holds large messages whose exact size the source cannot
+	// tell in advance (default os.TempDir()).
+	SpoolDir string
+
+	// Now returns the current time (tests set it).
+	Now func() time.Time
+}
+
+// Stats are the job's running counters. All fields are updated
+// atomically; read them with Load.
+type Stats struct {
+	PlannedMessages atomic.Int64 // messages to copy in this run
+	PlannedBytes    atomic.Int64
+	Copied          atomic.Int64 // appended this run
+	AlreadyThere    atomic.Int64 // skipped: journaled or found on the target
+	Failed          atomic.Int64
+	Bytes           atomic.Int64 // bytes streamed to the target
+	Deleted         atomic.Int64 // removed from the source
+	Retries         atomic.Int64
+}
+
+// Failure is a message that could not be copied, and why.
+type Failure struct {
+	Mailbox  string
+	Location string
+	Err      error
+}
+
+// Summary is the outcome of a run.
+type Summary struct {
+	Job           string
+	Planned       int64 // messages the run set out to copy
+	PlannedBytes  int64
+	Copied        int64
+	AlreadyThere  int64
+	Failed        []Failure
+	Bytes         int64
+	Deleted       int64
+	Elapsed       time.Duration
+	DryRun        bool
+	SourceTotal   int64 // messages listed on the source (after filters)
+	DroppedFlags  []string
+	DeleteSkipped string // why --delete-source did nothing, if it did not
+}
+
+// OK reports whether every source message is on the target.
+func (s *Summary) OK() bool { return len(s.Failed) == 0 }
+
+// EventKind says what happened.
+type EventKind int
+
+// Event kinds.
+const (
+	EventPlanned EventKind = iota // Stats.Planned* are set; the transfer starts
+	EventCopied                   // a message was appended
+	EventFound                    // a message was already on the target
+	EventFailed                   // a message failed for good (Err)
+	EventRetry                    // a temporary failure; the engine waits Wait and retries (Err)
+	EventDeleted                  // Count messages were deleted from the source
+	EventMailbox                  // the engine moves on to Mailbox -> Target
+)
+
+// Event is one thing the engine reports.
+type Event struct {
+	Kind    EventKind
+	Mailbox string // source mailbox
+	Target  string // target mailbox
+	Message sources.Message
+	Err     error
+	Wait    time.Duration
+	Count   int
+	Attempt int
+}

@@ -1,0 +1,180 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/mailferry/mailferry/internal/target"
+	"github.com/mailferry/mailferry/sources"
+)
+
+// workerPool owns the target sessions and runs transfers on them.
+type workerPool struct {
+	e       *engine
+	workers []*worker
+}
+
+func newWorkerPool(e *engine) *workerPool {
+	n := e.opts.Connections
+	if !e.concurrent {
+		n = 1 // the source reads one message at a time (POP3, ...)
+	}
+	p := &workerPool{e: e}
+	for i := 0; i < n; i++ {
+		p.workers = append(p.workers, newWorker(e))
+	}
+	return p
+}
+
+func (p *workerPool) close() {
+	for _, w := range p.workers {
+		w.closeTarget()
+	}
+}
+
+// mailboxState is the shared view of one target mailbox while its
+// messages are transferred.
+type mailboxState struct {
+	plan *mailboxPlan
+
+	// mu is held for reading around each claim+append+record and for
+	// writing while the index is rebuilt, so a rebuild never sees an
+	// append that is not yet journaled.
+	mu        sync.RWMutex
+	unclaimed map[string]int // identities on the target that no journal entry accounts for
+	stale     bool           // rebuild before the next claim
+	claimMu   sync.Mutex
+}
+
+// transferMailbox copies the mailbox's pending messages.
+func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan) error {
+	st := &mailboxState{plan: plan, stale: true}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	jobs := make(chan sources.Message)
+	var wg sync.WaitGroup
+	for _, w := range p.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range jobs {
+				if err := w.transfer(ctx, st, m); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for _, m := range plan.todo {
+		select {
+		case jobs <- m:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}
+
+// reindex rebuilds the unclaimed identities of the target mailbox:
+// copies on the target minus copies the journal accounts for.
+func (w *worker) reindex(ctx context.Context, st *mailboxState) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.stale {
+		return nil
+	}
+	if err := w.t.EnsureMailbox(ctx, st.plan.dst); err != nil {
+		return err
+	}
+	onTarget, err := w.t.Index(ctx, st.plan.dst)
+	if err != nil {
+		return err
+	}
+	journaled, err := w.e.job.Journal.IdentityCounts(ctx, w.e.job.Name, st.plan.dst)
+	if err != nil {
+		return sources.Permanent(err)
+	}
+	st.unclaimed = map[string]int{}
+	for id, n := range onTarget {
+		if extra := n - journaled[id]; extra > 0 {
+			st.unclaimed[id] = extra
+		}
+	}
+	st.stale = false
+	return nil
+}
+
+// claim reports whether an unaccounted copy with this identity is on the
+// target, and takes it.
+func (st *mailboxState) claim(identity string) bool {
+	st.claimMu.Lock()
+	defer st.claimMu.Unlock()
+	if st.unclaimed[identity] > 0 {
+		st.unclaimed[identity]--
+		return true
+	}
+	return false
+}
+
+func (st *mailboxState) markStale() {
+	st.mu.Lock()
+	st.stale = true
+	st.mu.Unlock()
+}
+
+// dial opens the worker's target session if it has none.
+func (w *worker) dial(ctx context.Context) error {
+	if w.t != nil {
+		return nil
+	}
+	t, err := w.e.job.Target(ctx)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	w.t = t
+	return nil
+}
+
+func (w *worker) closeTarget() {
+	if w.t != nil {
+		w.t.Close()
+		w.t = nil
+	}
+}
+
+var _ target.Target // the pool speaks only the Target interface
+
+// backoff returns the wait before attempt+1: base doubled per attempt,
+// capped at 30s, with up to 25% jitter.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < 30*time.Second; i++ {
+		d *= 2
+	}
+	if d > 30*time.Second {
+		d = 30 * time.Second
+	}
+	return d + time.Duration(rand.Int64N(int64(d)/4+1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

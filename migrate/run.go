@@ -1,0 +1,240 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mailferry/mailferry/internal/journal"
+	"github.com/mailferry/mailferry/sources"
+)
+
+// Run executes the job and returns its summary. The error is non-nil
+// only when the job as a whole could not finish (a refused login, an
+// unreachable server after all retries, a state database that cannot be
+// written); per-message failures are in Summary.Failed.
+func Run(ctx context.Context, job *Job) (*Summary, error) {
+	e := newEngine(job)
+	start := e.now()
+	sum, err := e.run(ctx)
+	sum.Elapsed = e.now().Sub(start)
+	sum.Copied = job.Stats.Copied.Load()
+	sum.AlreadyThere = job.Stats.AlreadyThere.Load()
+	sum.Bytes = job.Stats.Bytes.Load()
+	sum.Deleted = job.Stats.Deleted.Load()
+	sum.Planned = job.Stats.PlannedMessages.Load()
+	sum.PlannedBytes = job.Stats.PlannedBytes.Load()
+	return sum, err
+}
+
+// engine holds one run's state.
+type engine struct {
+	job  *Job
+	opts Options
+	sum  *Summary
+
+	evMu sync.Mutex // serialises Events calls and Summary.Failed
+
+	srcMu      sync.RWMutex // guards src and msgs; held (exclusively unless the source is concurrent) while a message is read
+	src        sources.Source
+	msgs       map[msgKey]sources.Message
+	srcEpoch   int  // incremented on every reopen
+	concurrent bool // the source is a sources.ConcurrentOpener
+}
+
+type msgKey struct{ mailbox, id string }
+
+func newEngine(job *Job) *engine {
+	o := job.Options
+	if o.Connections < 1 {
+		o.Connections = 1
+	}
+	if o.Attempts < 1 {
+		o.Attempts = 5
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = time.Second
+	}
+	if o.DefaultMailbox == "" {
+		o.DefaultMailbox = "INBOX"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &engine{job: job, opts: o, sum: &Summary{Job: job.Name, DryRun: o.DryRun}}
+}
+
+func (e *engine) now() time.Time { return e.opts.Now() }
+
+func (e *engine) emit(ev Event) {
+	if e.job.Events == nil {
+		return
+	}
+	e.evMu.Lock()
+	defer e.evMu.Unlock()
+	e.job.Events(ev)
+}
+
+func (e *engine) fail(f Failure) {
+	e.job.Stats.Failed.Add(1)
+	e.evMu.Lock()
+	e.sum.Failed = append(e.sum.Failed, f)
+	e.evMu.Unlock()
+}
+
+func (e *engine) run(ctx context.Context) (*Summary, error) {
+	if e.job.Journal == nil {
+		return e.sum, errors.New("migrate: job has no journal")
+	}
+	listed, err := e.openSource(ctx)
+	if err != nil {
+		return e.sum, err
+	}
+	defer func() {
+		e.srcMu.Lock()
+		if e.src != nil {
+			e.src.Close()
+		}
+		e.srcMu.Unlock()
+	}()
+
+	plan, err := e.plan(ctx, listed)
+	if err != nil {
+		return e.sum, err
+	}
+	e.emit(Event{Kind: EventPlanned})
+	if e.opts.DryRun {
+		return e.sum, nil
+	}
+
+	pool := newWorkerPool(e)
+	defer pool.close()
+	for _, mb := range plan {
+		if len(mb.todo) == 0 {
+			continue
+		}
+		e.emit(Event{Kind: EventMailbox, Mailbox: mb.src, Target: mb.dst})
+		if err := pool.transferMailbox(ctx, mb); err != nil {
+			return e.sum, err
+		}
+	}
+	if e.opts.DeleteSource {
+		if err := e.deleteCopied(ctx, plan); err != nil {
+			return e.sum, err
+		}
+	}
+	return e.sum, nil
+}
+
+// openSource (re)opens the source and lists it, refreshing the engine's
+// view of its messages. The caller must not hold srcMu.
+func (e *engine) openSource(ctx context.Context) ([]sources.Message, error) {
+	e.srcMu.Lock()
+	defer e.srcMu.Unlock()
+	return e.reopenLocked(ctx)
+}
+
+func (e *engine) reopenLocked(ctx context.Context) ([]sources.Message, error) {
+	if e.src != nil {
+		e.src.Close()
+		e.src = nil
+	}
+	var lastErr error
+	for attempt := 1; attempt <= e.opts.Attempts; attempt++ {
+		src, err := e.job.OpenSource(ctx)
+		if err == nil {
+			var listed []sources.Message
+			err = src.List(ctx, func(m sources.Message) error {
+				listed = append(listed, m)
+				return nil
+			})
+			if err == nil {
+				e.src = src
+				e.srcEpoch++
+				_, e.concurrent = src.(sources.ConcurrentOpener)
+				e.msgs = make(map[msgKey]sources.Message, len(listed))
+				for _, m := range listed {
+					e.msgs[msgKey{m.Mailbox, m.ID}] = m
+				}
+				return listed, nil
+			}
+			src.Close()
+		}
+		lastErr = err
+		if sources.IsPermanent(err) || ctx.Err() != nil {
+			break
+		}
+		wait := backoff(e.opts.Backoff, attempt)
+		e.job.Stats.Retries.Add(1)
+		e.emit(Event{Kind: EventRetry, Err: fmt.Errorf("source: %w", err), Wait: wait, Attempt: attempt})
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("source: %w", lastErr)
+}
+
+// mailboxPlan is what one source mailbox contributes to the run.
+type mailboxPlan struct {
+	src, dst string
+	all      []sources.Message // listed and selected by the filter
+	todo     []sources.Message // not yet in the journal
+}
+
+func (e *engine) plan(ctx context.Context, listed []sources.Message) ([]*mailboxPlan, error) {
+	var plan []*mailboxPlan
+	byName := map[string]*mailboxPlan{}
+	for _, m := range listed {
+		mb := byName[m.Mailbox]
+		if mb == nil {
+			dst, skip := e.mapMailbox(m.Mailbox)
+			if skip {
+				continue
+			}
+			mb = &mailboxPlan{src: m.Mailbox, dst: dst}
+			byName[m.Mailbox] = mb
+			plan = append(plan, mb)
+		}
+		if e.opts.Filter != nil && !e.opts.Filter(m) {
+			continue
+		}
+		mb.all = append(mb.all, m)
+	}
+	for _, mb := range plan {
+		done, err := e.job.Journal.Copied(ctx, e.job.Name, mb.src)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range mb.all {
+			e.sum.SourceTotal++
+			if _, ok := done[m.ID]; ok {
+				e.job.Stats.AlreadyThere.Add(1)
+				continue
+			}
+			mb.todo = append(mb.todo, m)
+			e.job.Stats.PlannedMessages.Add(1)
+			e.job.Stats.PlannedBytes.Add(m.Size)
+		}
+	}
+	return plan, nil
+}
+
+func (e *engine) mapMailbox(src string) (string, bool) {
+	if e.opts.MapMailbox != nil {
+		return e.opts.MapMailbox(src)
+	}
+	if src == "" || src == "INBOX" {
+		return e.opts.DefaultMailbox, false
+	}
+	return src, false
+}
+
+// entry builds the journal entry for a confirmed copy.
+func (e *engine) entry(mb *mailboxPlan, m sources.Message, identity string, size int64, how, ref string) journal.Entry {
+	return journal.Entry{
+		Job: e.job.Name, SrcMailbox: m.Mailbox, SrcID: m.ID, DstMailbox: mb.dst,
+		Identity: identity, Size: size, How: how, TargetRef: ref, At: e.now(),
+	}
+}

@@ -1,0 +1,264 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailferry/mailferry/internal/journal"
+	"github.com/mailferry/mailferry/internal/target/memtarget"
+	"github.com/mailferry/mailferry/sources"
+	"github.com/mailferry/mailferry/sources/memsource"
+	"github.com/mailferry/mailferry/sources/sourcetest"
+)
+
+func corpus() []memsource.Message {
+	var msgs []memsource.Message
+	for _, f := range sourcetest.Fixtures() {
+		msgs = append(msgs, memsource.Message{Raw: f.Raw})
+	}
+	return msgs
+}
+
+type rig struct {
+	t     *testing.T
+	box   *memsource.Box
+	store *memtarget.Store
+	state string
+}
+
+func newRig(t *testing.T, msgs ...memsource.Message) *rig {
+	return &rig{t: t, box: memsource.NewBox(msgs...), store: &memtarget.Store{}, state: filepath.Join(t.TempDir(), "state.db")}
+}
+
+func (r *rig) run(opts Options) (*Summary, error) {
+	r.t.Helper()
+	j, err := journal.Open(r.state)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer j.Close()
+	opts.Backoff = time.Millisecond
+	job := &Job{
+		Name:       "test",
+		OpenSource: func(context.Context) (sources.Source, error) { return r.box.Source(), nil },
+		Target:     r.store.Dialer(),
+		Journal:    j,
+		Options:    opts,
+	}
+	return Run(context.Background(), job)
+}
+
+// exactlyOnce checks that the target INBOX holds every source message
+// exactly as often as the source has it.
+func (r *rig) exactlyOnce(msgs []memsource.Message) {
+	r.t.Helper()
+	got := r.store.Mailbox("INBOX")
+	want := map[string]int{}
+	for _, m := range msgs {
+		want[string(m.Raw)]++
+	}
+	have := map[string]int{}
+	for _, s := range got {
+		have[string(s.Raw)]++
+	}
+	for raw, n := range want {
+		if have[raw] != n {
+			r.t.Errorf("target holds %d copies of %q, want %d", have[raw], firstLine(raw), n)
+		}
+	}
+	if len(got) != len(msgs) {
+		r.t.Errorf("target holds %d messages, want %d", len(got), len(msgs))
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.Index(s, "Subject:"); i >= 0 {
+		s = s[i:]
+	}
+	if i := strings.IndexByte(s, '\r'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func TestRunCopiesExactlyOnce(t *testing.T) {
+	msgs := corpus()
+	r := newRig(t, msgs...)
+	sum, err := r.run(Options{})
+	if err != nil || !sum.OK() || sum.Copied != int64(len(msgs)) {
+		t.Fatalf("Run() = %+v, %v; want %d copied", sum, err, len(msgs))
+	}
+	r.exactlyOnce(msgs)
+
+	sum, err = r.run(Options{})
+	if err != nil || sum.Copied != 0 || sum.AlreadyThere != int64(len(msgs)) {
+		t.Fatalf("rerun = copied %d, already %d, %v; want 0, %d", sum.Copied, sum.AlreadyThere, err, len(msgs))
+	}
+	r.exactlyOnce(msgs)
+}
+
+func TestRunWithoutStateAddsNoDuplicates(t *testing.T) {
+	msgs := corpus()
+	r := newRig(t, msgs...)
+	if _, err := r.run(Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r.state = filepath.Join(t.TempDir(), "fresh.db")
+	sum, err := r.run(Options{})
+	if err != nil || sum.Copied != 0 || sum.AlreadyThere != int64(len(msgs)) {
+		t.Fatalf("run with a new state = copied %d, already %d, %v; want 0, %d", sum.Copied, sum.AlreadyThere, err, len(msgs))
+	}
+	r.exactlyOnce(msgs)
+}
+
+func TestRunDatesAndFlags(t *testing.T) {
+	given := time.Date(2019, 5, 1, 12, 0, 0, 0, time.UTC)
+	msgs := []memsource.Message{
+		{Raw: []byte("Received: from x by y; Tue, 3 Mar 2020 10:00:00 +0000\r\nDate: Mon, 2 Mar 2020 10:00:00 +0000\r\nStatus: RO\r\n\r\nhi\r\n")},
+		{Raw: []byte("Date: Mon, 2 Mar 2020 10:00:00 +0000\r\n\r\nhi\r\n")},
+		{Raw: []byte("Subject: no date\r\n\r\nhi\r\n")},
+		{Raw: []byte("Subject: source date\r\n\r\nhi\r\n"), Date: given, Flags: []string{`\Flagged`}},
+	}
+	r := newRig(t, msgs...)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := r.run(Options{Now: func() time.Time { return now }}); err != nil {
+		t.Fatal(err)
+	}
+	got := r.store.Mailbox("INBOX")
+	wantDates := []time.Time{time.Date(2020, 3, 3, 10, 0, 0, 0, time.UTC), time.Date(2020, 3, 2, 10, 0, 0, 0, time.UTC), now, given}
+	wantFlags := []string{`\Seen`, "", "", `\Flagged`}
+	for i, s := range got {
+		if !s.Msg.Date.Equal(wantDates[i]) {
+			t.Errorf("message %d: date = %v, want %v", i, s.Msg.Date, wantDates[i])
+		}
+		if f := strings.Join(s.Msg.Flags, " "); f != wantFlags[i] {
+			t.Errorf("message %d: flags = %q, want %q", i, f, wantFlags[i])
+		}
+	}
+	r2 := newRig(t, msgs[1])
+	r2.run(Options{MarkSeen: true})
+	if f := r2.store.Mailbox("INBOX")[0].Msg.Flags; len(f) != 1 || f[0] != `\Seen` {
+		t.Errorf("MarkSeen: flags = %v, want [\\Seen]", f)
+	}
+}
+
+func TestRunLostAppendReplyIsNotDuplicated(t *testing.T) {
+	msgs := corpus()
+	r := newRig(t, msgs...)
+	r.store.FailAppend = func(n int) (error, error) {
+		if n == 2 || n == 6 { // stored, but the reply never came
+			return nil, errors.New("connection reset")
+		}
+		return nil, nil
+	}
+	sum, err := r.run(Options{})
+	if err != nil || !sum.OK() {
+		t.Fatalf("Run() = %+v, %v", sum, err)
+	}
+	r.exactlyOnce(msgs)
+}
+
+func TestRunSourceCutMidMessage(t *testing.T) {
+	msgs := corpus()
+	r := newRig(t, msgs...)
+	r.box.CutAfter = func(i, opens int) int64 {
+		if i == 1 && opens < 3 {
+			return 100
+		}
+		return -1
+	}
+	sum, err := r.run(Options{})
+	if err != nil || !sum.OK() {
+		t.Fatalf("Run() = %+v, %v", sum, err)
+	}
+	r.exactlyOnce(msgs)
+}
+
+func TestRunWrongAndUnknownSizes(t *testing.T) {
+	big := append([]byte("Subject: big\r\n\r\n"), bytes.Repeat([]byte("0123456789abcde\r\n"), 200000)...)
+	msgs := []memsource.Message{
+		{Raw: []byte("Subject: short claim\r\n\r\nbody\r\n"), WrongSize: 10},
+		{Raw: []byte("Subject: long claim\r\n\r\nbody\r\n"), WrongSize: 1000},
+		{Raw: []byte("Subject: unknown\r\n\r\nbody\r\n"), Inexact: true},
+		{Raw: big, Inexact: true},
+	}
+	r := newRig(t, msgs...)
+	sum, err := r.run(Options{})
+	if err != nil || !sum.OK() {
+		t.Fatalf("Run() = %+v, %v", sum, err)
+	}
+	r.exactlyOnce(msgs)
+}
+
+func TestRunDeleteSourceOnlyCopied(t *testing.T) {
+	msgs := corpus()
+	r := newRig(t, msgs...)
+	r.store.FailAppend = func(n int) (error, error) {
+		if n == 0 {
+			return &sources.MessageError{Location: "INBOX", Err: errors.New("too big")}, nil
+		}
+		return nil, nil
+	}
+	sum, err := r.run(Options{DeleteSource: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Failed) != 1 || sum.Deleted != int64(len(msgs)-1) {
+		t.Fatalf("Run() failed %d, deleted %d; want 1, %d", len(sum.Failed), sum.Deleted, len(msgs)-1)
+	}
+	if got := r.box.Remaining(); got != 1 {
+		t.Errorf("source keeps %d messages, want 1 (the failed one)", got)
+	}
+}
+
+func TestRunPermanentTargetFailureStops(t *testing.T) {
+	r := newRig(t, corpus()...)
+	r.store.FailDial = func(int) error { return sources.Permanent(errors.New("login rejected")) }
+	if _, err := r.run(Options{}); err == nil || !strings.Contains(err.Error(), "login rejected") {
+		t.Fatalf("Run() = %v, want login rejected", err)
+	}
+}
+
+func TestRunDryRunWritesNothing(t *testing.T) {
+	msgs := corpus()
+	r := newRig(t, msgs...)
+	sum, err := r.run(Options{DryRun: true})
+	if err != nil || sum.Planned != int64(len(msgs)) || len(r.store.Mailbox("INBOX")) != 0 {
+		t.Fatalf("dry run: planned %d, target %d, %v; want %d, 0", sum.Planned, len(r.store.Mailbox("INBOX")), err, len(msgs))
+	}
+}
+
+// TestRunCrashAtEveryAppend stops the job (as a kill would) at each
+// append, before or after the target stored the message, then reruns:
+// the target must end with every message exactly once.
+func TestRunCrashAtEveryAppend(t *testing.T) {
+	msgs := corpus()
+	for k := 0; k < len(msgs); k++ {
+		for _, stored := range []bool{false, true} {
+			r := newRig(t, msgs...)
+			r.store.FailAppend = func(n int) (error, error) {
+				if n != k {
+					return nil, nil
+				}
+				crash := sources.Permanent(errors.New("killed"))
+				if stored {
+					return nil, crash
+				}
+				return crash, nil
+			}
+			if _, err := r.run(Options{}); err == nil {
+				t.Fatalf("crash at append %d: Run() = nil error", k)
+			}
+			r.store.FailAppend = nil
+			if sum, err := r.run(Options{}); err != nil || !sum.OK() {
+				t.Fatalf("rerun after crash at %d: %v", k, err)
+			}
+			r.exactlyOnce(msgs)
+		}
+	}
+}

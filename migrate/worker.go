@@ -1,0 +1,242 @@
+package migrate
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mailferry/mailferry/internal/mailhdr"
+	"github.com/mailferry/mailferry/internal/target"
+	"github.com/mailferry/mailferry/sources"
+)
+
+// maxHeaderPeek bounds how much of a message is looked at before it is
+// sent: dates, flags and identity come from the first maxHeaderPeek
+// bytes of the header.
+const maxHeaderPeek = 256 << 10
+
+// worker copies messages over one target session.
+type worker struct {
+	e      *engine
+	t      target.Target
+	br     *bufio.Reader
+	header []byte
+	spool  *spool
+}
+
+func newWorker(e *engine) *worker {
+	return &worker{e: e, br: bufio.NewReaderSize(nil, maxHeaderPeek), spool: newSpool(e.opts.SpoolDir)}
+}
+
+// errors that steer the retry loop
+var errSizeMismatch = errors.New("the source delivered a different size than it announced")
+
+type sourceError struct{ err error }
+
+func (e sourceError) Error() string { return "source: " + e.err.Error() }
+func (e sourceError) Unwrap() error { return e.err }
+
+type dialError struct{ err error }
+
+func (e dialError) Error() string { return e.err.Error() }
+func (e dialError) Unwrap() error { return e.err }
+
+// transfer copies one message, retrying temporary failures. It returns
+// an error only when the whole job must stop.
+func (w *worker) transfer(ctx context.Context, st *mailboxState, m sources.Message) error {
+	forceSpool := false
+	for attempt := 1; ; attempt++ {
+		err := w.try(ctx, st, m, forceSpool)
+		if err == nil {
+			return nil
+		}
+		var me *sources.MessageError
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.As(err, &me):
+			w.e.fail(Failure{Mailbox: m.Mailbox, Location: m.Location, Err: me.Err})
+			w.e.emit(Event{Kind: EventFailed, Mailbox: m.Mailbox, Target: st.plan.dst, Message: m, Err: me.Err})
+			return nil
+		case sources.IsPermanent(err):
+			return err
+		}
+		// A temporary failure: the append may or may not have landed, so
+		// the mailbox index must be rebuilt before the next claim.
+		st.markStale()
+		var se sourceError
+		if errors.As(err, &se) {
+			w.reopenSource(ctx)
+		}
+		if errors.Is(err, errSizeMismatch) {
+			forceSpool = true
+		}
+		if !errors.As(err, &dialError{}) {
+			w.closeTarget()
+		}
+		if attempt >= w.e.opts.Attempts {
+			if errors.As(err, &dialError{}) || errors.As(err, &se) {
+				return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
+			}
+			w.e.fail(Failure{Mailbox: m.Mailbox, Location: m.Location, Err: err})
+			w.e.emit(Event{Kind: EventFailed, Mailbox: m.Mailbox, Target: st.plan.dst, Message: m, Err: err})
+			return nil
+		}
+		wait := backoff(w.e.opts.Backoff, attempt)
+		if errors.Is(err, errSizeMismatch) {
+			wait = 0
+		}
+		w.e.job.Stats.Retries.Add(1)
+		w.e.emit(Event{Kind: EventRetry, Mailbox: m.Mailbox, Message: m, Err: err, Wait: wait, Attempt: attempt})
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// reopenSource reconnects the source after a failure, unless another
+// worker already did.
+func (w *worker) reopenSource(ctx context.Context) {
+	w.e.srcMu.Lock()
+	defer w.e.srcMu.Unlock()
+	if _, err := w.e.reopenLocked(ctx); err != nil {
+		w.e.src = nil // the next attempt reports it
+	}
+}
+
+// try makes one attempt at copying m.
+func (w *worker) try(ctx context.Context, st *mailboxState, m sources.Message, forceSpool bool) error {
+	if err := w.dial(ctx); err != nil {
+		return dialError{err}
+	}
+	if err := w.reindex(ctx, st); err != nil {
+		return err
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+
+	if w.e.concurrent {
+		w.e.srcMu.RLock()
+		defer w.e.srcMu.RUnlock()
+	} else {
+		w.e.srcMu.Lock()
+		defer w.e.srcMu.Unlock()
+	}
+	if w.e.src == nil {
+		return sourceError{errors.New("not connected")}
+	}
+	cur, ok := w.e.msgs[msgKey{m.Mailbox, m.ID}]
+	if !ok {
+		return &sources.MessageError{Location: m.Location, Err: errors.New("the message is no longer on the source")}
+	}
+	rc, err := w.e.src.Open(ctx, cur)
+	if err != nil {
+		var me *sources.MessageError
+		if sources.IsPermanent(err) || errors.As(err, &me) {
+			return err
+		}
+		return sourceError{err}
+	}
+	defer rc.Close()
+	sr := &sourceReader{r: rc}
+	return w.copy(ctx, st, cur, sr, forceSpool)
+}
+
+// copy reads the message from sr and appends it unless the target
+// already holds an unaccounted copy.
+func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, sr *sourceReader, forceSpool bool) error {
+	w.br.Reset(sr)
+	w.header = append(w.header[:0], peekHeader(w.br)...)
+	if sr.err != nil {
+		return sourceError{sr.err}
+	}
+	date := m.Date
+	if date.IsZero() {
+		if d, ok := mailhdr.ArrivalDate(w.header); ok {
+			date = d
+		} else {
+			date = w.e.now()
+		}
+	}
+	flags := m.Flags
+	if flags == nil {
+		flags = mailhdr.Flags(w.header)
+	}
+	if w.e.opts.MarkSeen {
+		flags = addFlag(flags, `\Seen`)
+	}
+
+	var body io.Reader
+	var size int64
+	var exact *exactReader
+	if m.SizeExact && !forceSpool {
+		size = m.Size
+		exact = &exactReader{r: w.br, left: size}
+		body = exact
+	} else {
+		if err := w.spool.fill(w.br); err != nil {
+			if sr.err != nil {
+				return sourceError{sr.err}
+			}
+			return err
+		}
+		size = w.spool.size
+		body = w.spool.reader()
+	}
+	identity := mailhdr.Identity(size, w.header)
+
+	if st.claim(identity) {
+		if err := w.e.job.Journal.Record(context.WithoutCancel(ctx), w.e.entry(st.plan, m, identity, size, "found", "")); err != nil {
+			return sources.Permanent(err)
+		}
+		w.e.job.Stats.AlreadyThere.Add(1)
+		w.e.emit(Event{Kind: EventFound, Mailbox: m.Mailbox, Target: st.plan.dst, Message: m})
+		return nil
+	}
+
+	counted := &countingReader{r: body, n: &w.e.job.Stats.Bytes}
+	receipt, err := w.t.Append(ctx, st.plan.dst, target.Message{Flags: flags, Date: date, Size: size}, counted)
+	if err != nil {
+		w.e.job.Stats.Bytes.Add(-counted.read)
+		switch {
+		case sr.err != nil:
+			return sourceError{sr.err}
+		case exact != nil && exact.mismatch:
+			return errSizeMismatch
+		}
+		return err
+	}
+	if err := w.e.job.Journal.Record(context.WithoutCancel(ctx), w.e.entry(st.plan, m, identity, size, "appended", receipt.Ref)); err != nil {
+		return sources.Permanent(err)
+	}
+	w.e.job.Stats.Copied.Add(1)
+	w.e.emit(Event{Kind: EventCopied, Mailbox: m.Mailbox, Target: st.plan.dst, Message: m})
+	return nil
+}
+
+// peekHeader returns the message's header section (at most
+// maxHeaderPeek bytes) without consuming it.
+func peekHeader(br *bufio.Reader) []byte {
+	n := 4096
+	for {
+		b, err := br.Peek(n)
+		if end := mailhdr.HeaderEnd(b); end >= 0 {
+			return b[:end]
+		}
+		if err != nil || n >= br.Size() {
+			return b
+		}
+		n = min(n*4, br.Size())
+	}
+}
+
+func addFlag(flags []string, f string) []string {
+	for _, x := range flags {
+		if x == f {
+			return flags
+		}
+	}
+	return append(append([]string(nil), flags...), f)
+}

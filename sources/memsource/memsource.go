@@ -1,0 +1,167 @@
+// Package memsource is a Source held in memory, for tests and for the
+// engine's unit tests. It can be told to fail.
+package memsource
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/mailferry/mailferry/sources"
+)
+
+// Message is one message of a memory source.
+type Message struct {
+	Mailbox string // "" means INBOX
+	Raw     []byte
+	Flags   []string
+	Date    time.Time
+	// Inexact makes List announce the size as an estimate (SizeExact
+	// false), like a source that cannot know it in advance.
+	Inexact bool
+	// WrongSize, if non-zero, is announced as the exact size instead of
+	// the real one (a lying POP3 server).
+	WrongSize int64
+}
+
+// Box is the shared content behind any number of Source instances, so a
+// test can "reconnect" and see the same mail (minus deletions).
+type Box struct {
+	mu      sync.Mutex
+	msgs    []*Message
+	deleted map[int]bool
+	// FailOpen, if set, is called before each Open with the message
+	// index and the number of earlier Opens; a non-nil error is returned.
+	FailOpen func(i, opens int) error
+	// CutAfter, if set, returns a byte count after which the reader of
+	// message i breaks with an error (-1: no cut).
+	CutAfter func(i, opens int) int64
+	opens    int
+}
+
+// NewBox returns a box holding msgs.
+func NewBox(msgs ...Message) *Box {
+	b := &Box{deleted: map[int]bool{}}
+	for i := range msgs {
+		m := msgs[i]
+		b.msgs = append(b.msgs, &m)
+	}
+	return b
+}
+
+// Remaining returns how many messages have not been deleted.
+func (b *Box) Remaining() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.msgs) - len(b.deleted)
+}
+
+// Source returns a new session on the box.
+func (b *Box) Source() *Source { return &Source{box: b, pending: map[int]bool{}} }
+
+// Source is one session on a Box. Deletions take effect on Close, as in
+// POP3.
+type Source struct {
+	box     *Box
+	pending map[int]bool
+}
+
+var (
+	_ sources.Source  = (*Source)(nil)
+	_ sources.Deleter = (*Source)(nil)
+)
+
+// List implements sources.Source.
+func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error {
+	s.box.mu.Lock()
+	var out []sources.Message
+	for i, m := range s.box.msgs {
+		if s.box.deleted[i] {
+			continue
+		}
+		mb := m.Mailbox
+		if mb == "" {
+			mb = "INBOX"
+		}
+		size, exact := int64(len(m.Raw)), !m.Inexact
+		if m.WrongSize != 0 {
+			size, exact = m.WrongSize, true
+		}
+		out = append(out, sources.Message{
+			ID: fmt.Sprintf("m%d", i), Mailbox: mb, Size: size, SizeExact: exact,
+			Flags: m.Flags, Date: m.Date, Location: fmt.Sprintf("memory message %d", i),
+		})
+	}
+	s.box.mu.Unlock()
+	for _, m := range out {
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Source) index(m sources.Message) (int, error) {
+	var i int
+	if _, err := fmt.Sscanf(m.ID, "m%d", &i); err != nil || i < 0 || i >= len(s.box.msgs) {
+		return 0, &sources.MessageError{Location: m.Location, Err: errors.New("no such message")}
+	}
+	return i, nil
+}
+
+// Open implements sources.Source.
+func (s *Source) Open(ctx context.Context, m sources.Message) (io.ReadCloser, error) {
+	i, err := s.index(m)
+	if err != nil {
+		return nil, err
+	}
+	s.box.mu.Lock()
+	opens := s.box.opens
+	s.box.opens++
+	raw := s.box.msgs[i].Raw
+	failOpen, cutAfter := s.box.FailOpen, s.box.CutAfter
+	s.box.mu.Unlock()
+	if failOpen != nil {
+		if err := failOpen(i, opens); err != nil {
+			return nil, err
+		}
+	}
+	var r io.Reader = bytes.NewReader(raw)
+	if cutAfter != nil {
+		if n := cutAfter(i, opens); n >= 0 {
+			r = io.MultiReader(io.LimitReader(r, n), errReader{})
+		}
+	}
+	return io.NopCloser(r), nil
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset (injected)") }
+
+// Delete implements sources.Deleter; deletions take effect on Close.
+func (s *Source) Delete(ctx context.Context, msgs []sources.Message) error {
+	for _, m := range msgs {
+		i, err := s.index(m)
+		if err != nil {
+			return err
+		}
+		s.pending[i] = true
+	}
+	return nil
+}
+
+// Close commits pending deletions.
+func (s *Source) Close() error {
+	s.box.mu.Lock()
+	defer s.box.mu.Unlock()
+	for i := range s.pending {
+		s.box.deleted[i] = true
+	}
+	s.pending = map[int]bool{}
+	return nil
+}
