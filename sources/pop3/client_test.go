@@ -251,3 +251,37 @@ func TestErrOn(t *testing.T) {
 		t.Errorf("Retr(1) after ClearFaults = %v, want success", err)
 	}
 }
+
+// TestSlowRetrSurvives checks the timeout is idle-based: a RETR taking
+// several IdleTimeouts in total succeeds while bytes keep flowing.
+func TestSlowRetrSurvives(t *testing.T) {
+	srv := pop3test.NewServer(t, pop3test.WithMessages(testMessages[0]))
+	cfg := config(srv)
+	cfg.IdleTimeout = 200 * time.Millisecond
+	c := dial(t, cfg)
+	srv.Trickle(2, 20*time.Millisecond) // ~66 bytes: 33 pauses, over 3 IdleTimeouts
+	if got, err := retr(context.Background(), c, 1); err != nil || !bytes.Equal(got, testMessages[0]) {
+		t.Errorf("Retr(1) from a slow server = %q, %v, want %q", got, err, testMessages[0])
+	}
+}
+
+func TestLoginErrorClass(t *testing.T) {
+	c := &Client{cfg: Config{Username: "alice", Password: "hunter2"}}
+	for _, tt := range []struct {
+		text      string
+		permanent bool
+	}{
+		{"[AUTH] bad password hunter2", true},
+		{"no such user", true},
+		{"[IN-USE] maildrop locked", false},
+		{"[LOGIN-DELAY] wait", false},
+		{"[SYS/TEMP] try later", false},
+	} {
+		code, _ := responseCode(tt.text)
+		err := c.loginError(&Error{Command: "PASS", Code: code, Text: tt.text})
+		if sources.IsPermanent(err) != tt.permanent || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("loginError(%q) = %v (permanent %v), want permanent %v and no password",
+				tt.text, err, sources.IsPermanent(err), tt.permanent)
+		}
+	}
+}

@@ -142,24 +142,20 @@ func (c *Client) ioError(ctx context.Context, op string, err error) error {
 func readLine(br *bufio.Reader) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
-		long := append([]byte(nil), line...)
-		for err == bufio.ErrBufferFull && len(long) <= maxLineLength {
-			line, err = br.ReadSlice('\n')
-			long = append(long, line...)
-		}
-		line = long
-		if err == nil && len(line) > maxLineLength {
-			err = fmt.Errorf("response line longer than %d bytes", maxLineLength)
+		line = append([]byte(nil), line...)
+		for err == bufio.ErrBufferFull && len(line) <= maxLineLength {
+			var more []byte
+			more, err = br.ReadSlice('\n')
+			line = append(line, more...)
 		}
 	}
-	if err == bufio.ErrBufferFull {
-		return nil, fmt.Errorf("response line longer than %d bytes", maxLineLength)
-	}
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
+	switch {
+	case err == io.EOF:
+		return nil, io.ErrUnexpectedEOF
+	case err != nil && err != bufio.ErrBufferFull:
 		return nil, err
+	case err != nil || len(line) > maxLineLength:
+		return nil, fmt.Errorf("response line longer than %d bytes", maxLineLength)
 	}
 	line = line[:len(line)-1]
 	if n := len(line); n > 0 && line[n-1] == '\r' {

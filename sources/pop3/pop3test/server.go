@@ -13,6 +13,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Default credentials of a Server.
@@ -40,6 +41,7 @@ type Server struct {
 	errOn     map[string]bool
 	stall     map[string]bool
 	failRetr  *retrFault
+	trickle   *trickle
 	logins    int
 	retrs     int
 	deleted   int
@@ -58,6 +60,11 @@ type entry struct {
 }
 
 type retrFault struct{ index, offset int }
+
+type trickle struct {
+	chunk int
+	pause time.Duration
+}
 
 // Option configures a Server made by New or NewServer.
 type Option func(*Server)
@@ -268,11 +275,19 @@ func (s *Server) Stall(command string) {
 	s.stall[strings.ToUpper(command)] = true
 }
 
-// ClearFaults cancels ErrOn, Stall and a pending FailRetrAt.
+// Trickle makes RETR answers slow: chunk bytes at a time with pause
+// between them, until ClearFaults.
+func (s *Server) Trickle(chunk int, pause time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trickle = &trickle{max(chunk, 1), pause}
+}
+
+// ClearFaults cancels ErrOn, Stall, Trickle and a pending FailRetrAt.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.errOn, s.stall, s.failRetr = map[string]bool{}, map[string]bool{}, nil
+	s.errOn, s.stall, s.failRetr, s.trickle = map[string]bool{}, map[string]bool{}, nil, nil
 }
 
 // Logins returns the number of successful logins.

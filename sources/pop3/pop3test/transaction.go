@@ -1,9 +1,12 @@
 package pop3test
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // transaction runs a command of the TRANSACTION state; false ends the
@@ -108,16 +111,44 @@ func (ss *session) retr(i int) bool {
 		f = nil
 	}
 	s.retrs++
+	tr := s.trickle
 	s.mu.Unlock()
 	ss.reply("+OK %d octets", DeliveredSize(raw))
+	var w io.Writer = ss.bw
+	if tr != nil {
+		w = &trickleWriter{ss.bw, *tr}
+	}
 	if f != nil {
-		writeStuffed(ss.bw, raw[:min(max(f.offset, 0), len(raw))])
+		writeStuffed(w, raw[:min(max(f.offset, 0), len(raw))])
 		ss.bw.Flush()
 		return false // drop the connection
 	}
-	DotStuff(ss.bw, raw)
+	DotStuff(w, raw)
 	ss.bw.Flush()
 	return true
+}
+
+// trickleWriter sends at most chunk bytes at a time, pausing between.
+type trickleWriter struct {
+	bw *bufio.Writer
+	trickle
+}
+
+func (t *trickleWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := min(len(p), t.chunk)
+		if _, err := t.bw.Write(p[:k]); err != nil {
+			return n, err
+		}
+		if err := t.bw.Flush(); err != nil {
+			return n, err
+		}
+		n += k
+		p = p[k:]
+		time.Sleep(t.pause)
+	}
+	return n, nil
 }
 
 // top returns the header of raw and the first n lines of its body.
