@@ -91,9 +91,10 @@ func (c *Conn) Broken() bool {
 // progress. It is how an APPEND whose source failed mid-literal is
 // abandoned: the server sees the connection drop before the literal is
 // complete and discards the partial message. The Conn is unusable
-// afterwards.
+// afterwards. Errors of the interrupted command are reported as they
+// are (not replaced by a "connection closed" error as in Do).
 func (c *Conn) Abort() {
-	c.raw.abort(fmt.Errorf("connection aborted by mailferry"))
+	c.raw.Close()
 }
 
 // Close logs out (bounded by a short timeout) and closes the connection.

@@ -86,9 +86,10 @@ func TestCancelOperation(t *testing.T) {
 func TestSlowFlowingAppend(t *testing.T) {
 	addr, _ := imaptest.NewServer(t)
 	cfg := plainConfig(addr)
-	cfg.IdleTimeout = 200 * time.Millisecond
-	// 8 KiB every 20 ms: a 256 KiB message takes about 640 ms, longer
-	// than IdleTimeout, yet bytes keep flowing.
+	cfg.IdleTimeout = 500 * time.Millisecond
+	// 8 KiB every 20 ms: a 512 KiB message takes about 1.3 s, longer
+	// than IdleTimeout, yet bytes keep flowing (with margin for a loaded
+	// machine).
 	cfg.DialContext = func(ctx context.Context, network, a string) (net.Conn, error) {
 		var d net.Dialer
 		conn, err := d.DialContext(ctx, network, a)
@@ -102,7 +103,7 @@ func TestSlowFlowingAppend(t *testing.T) {
 		t.Fatalf("Dial() = %v", err)
 	}
 	defer c.Close()
-	msg := append([]byte("Subject: slow\r\n\r\n"), bytes.Repeat([]byte("0123456789abcde\n"), 16<<10)...)
+	msg := append([]byte("Subject: slow\r\n\r\n"), bytes.Repeat([]byte("0123456789abcde\n"), 32<<10)...)
 	start := time.Now()
 	err = doWithGuard(t, context.Background(), c, func() error {
 		cmd := c.Append("INBOX", int64(len(msg)), nil)

@@ -43,6 +43,7 @@ func (s *session) Append(mailbox string, r imap.LiteralReader, options *imap.App
 			return nil, err
 		}
 	}
+	r = &exactLiteral{LiteralReader: r, left: r.Size()}
 	if !s.server.opts.DiscardAppends {
 		return s.Session.Append(mailbox, r, options)
 	}
@@ -64,3 +65,21 @@ type limitSession struct {
 }
 
 func (s *limitSession) AppendLimit() uint32 { return s.server.opts.AppendLimit }
+
+// exactLiteral fails a literal cut short by a dropped connection.
+// imapserver's literal reader reports such a cut as a plain EOF, and
+// imapmemserver would then store the truncated message; real servers
+// (Dovecot) discard it, and so does the test server.
+type exactLiteral struct {
+	imap.LiteralReader
+	left int64
+}
+
+func (l *exactLiteral) Read(b []byte) (int, error) {
+	n, err := l.LiteralReader.Read(b)
+	l.left -= int64(n)
+	if err == io.EOF && l.left > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
