@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+
+	"github.com/mailferry/mailferry/internal/jobfile"
+	"github.com/spf13/cobra"
+)
+
+type runOptions struct {
+	job    string
+	report string
+	dryRun bool
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run the jobs of a YAML job file",
+		Long: `Run the jobs of a YAML job file (jobs.example.yaml documents every key), one
+after the other, or only the one named with --job. A job file builds exactly
+the same job as the equivalent "mailferry migrate" command line, and shares its
+state: either can resume the other.
+
+Unknown keys and bad values are errors that name file:line.`,
+		Example: `  mailferry run jobs.yaml
+  mailferry run jobs.yaml --job alice-pop3-to-imap --dry-run`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runFile(cmd.Context(), g, o, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&o.job, "job", "", "run only the job called `NAME`")
+	cmd.Flags().StringVar(&o.report, "report", "", "write a JSON report of the run to `FILE`")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "only count what would be copied; write nothing")
+	return cmd
+}
+
+func runFile(ctx context.Context, g *globals, o runOptions, path string) error {
+	f, err := jobfile.Load(path)
+	if err != nil {
+		return usageError(err)
+	}
+	var jobs []*jobfile.Job
+	if o.job != "" {
+		j, err := f.Job(o.job)
+		if err != nil {
+			return usageError(err)
+		}
+		jobs = append(jobs, j)
+	} else {
+		for i := range f.Jobs {
+			jobs = append(jobs, &f.Jobs[i])
+		}
+	}
+	for _, j := range jobs {
+		if j.Mode != "" && j.Mode != jobfile.ModeMigrate {
+			return usageError(withHint(errorf("%s: job %q: mode %q is not supported yet", path, j.Name, j.Mode),
+				"run it with --job naming a migrate job, or remove the job"))
+		}
+		if o.dryRun {
+			j.DryRun = true
+		}
+	}
+	if g.state == "" && f.State != "" {
+		g.state = f.State
+	}
+	return runJobs(ctx, g, jobs, o.report)
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/mailferry/mailferry/migrate"
+)
+
+// printSummary writes the end-of-run summary of one job.
+func printSummary(w io.Writer, name string, s *migrate.Summary, err error) {
+	status := "done"
+	switch {
+	case err != nil:
+		status = "stopped"
+	case s.DryRun:
+		status = "dry run, nothing written"
+	case !s.OK():
+		status = "done with failures"
+	}
+	fmt.Fprintf(w, "\nsummary: %s (%s)\n", name, status)
+	if s.DryRun {
+		fmt.Fprintf(w, "  would copy     %d messages (%s)\n", s.Planned, humanize.Bytes(uint64(s.PlannedBytes)))
+		fmt.Fprintf(w, "  already there  %d\n", s.AlreadyThere)
+		return
+	}
+	fmt.Fprintf(w, "  copied         %d messages (%s)\n", s.Copied, humanize.Bytes(uint64(max(s.Bytes, 0))))
+	fmt.Fprintf(w, "  already there  %d\n", s.AlreadyThere)
+	fmt.Fprintf(w, "  failed         %d\n", len(s.Failed))
+	if s.Deleted > 0 || s.DeleteSkipped != "" {
+		fmt.Fprintf(w, "  deleted        %d from the source", s.Deleted)
+		if s.DeleteSkipped != "" {
+			fmt.Fprintf(w, " (%s)", s.DeleteSkipped)
+		}
+		fmt.Fprintln(w)
+	}
+	rate := ""
+	if secs := s.Elapsed.Seconds(); secs > 0 && s.Bytes > 0 {
+		rate = fmt.Sprintf(", %s/s", humanize.Bytes(uint64(float64(s.Bytes)/secs)))
+	}
+	fmt.Fprintf(w, "  time           %s%s\n", s.Elapsed.Round(10*time.Millisecond), rate)
+	for _, f := range s.Failed {
+		fmt.Fprintf(w, "  failed: %s: %s: %v\n", f.Mailbox, f.Location, f.Err)
+	}
+}

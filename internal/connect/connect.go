@@ -1,0 +1,85 @@
+// Package connect turns parsed endpoints into sources and targets: it
+// picks the adapter for the scheme and fills in its connection settings.
+package connect
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mailferry/mailferry/internal/endpoint"
+	"github.com/mailferry/mailferry/internal/imapconn"
+	"github.com/mailferry/mailferry/internal/target"
+	"github.com/mailferry/mailferry/internal/target/imaptarget"
+	"github.com/mailferry/mailferry/sources"
+	"github.com/mailferry/mailferry/sources/maildir"
+	"github.com/mailferry/mailferry/sources/mbox"
+	"github.com/mailferry/mailferry/sources/pop3"
+)
+
+// Source returns a function that opens the source an endpoint names.
+// password is ignored for local endpoints.
+func Source(ep *endpoint.Endpoint, password string) (func(ctx context.Context) (sources.Source, error), error) {
+	switch {
+	case ep.IsPOP3():
+		tlsConf, err := ep.TLSConfig()
+		if err != nil {
+			return nil, err
+		}
+		cfg := pop3.Config{
+			Addr: ep.Addr(), Username: ep.User, Password: password,
+			TLS: pop3.TLSMode(ep.TLS), TLSConfig: tlsConf, Auth: ep.Auth,
+		}
+		return func(ctx context.Context) (sources.Source, error) {
+			s, err := pop3.New(ctx, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return s, nil
+		}, nil
+	case ep.Scheme == endpoint.Mbox:
+		return func(context.Context) (sources.Source, error) {
+			s, err := mbox.New(ep.Path, mbox.Options{Format: ep.Format})
+			if err != nil {
+				return nil, sources.Permanent(err)
+			}
+			return s, nil
+		}, nil
+	case ep.Scheme == endpoint.Maildir:
+		return func(context.Context) (sources.Source, error) {
+			s, err := maildir.New(ep.Path, maildir.Options{Layout: maildir.Layout(ep.Layout)})
+			if err != nil {
+				return nil, sources.Permanent(err)
+			}
+			return s, nil
+		}, nil
+	}
+	return nil, fmt.Errorf("%s: %s cannot be a source yet", ep, ep.Scheme)
+}
+
+// IMAPConfig returns the connection settings for an imap(s) endpoint.
+func IMAPConfig(ep *endpoint.Endpoint, password string) (imapconn.Config, error) {
+	tlsConf, err := ep.TLSConfig()
+	if err != nil {
+		return imapconn.Config{}, err
+	}
+	return imapconn.Config{
+		Addr: ep.Addr(), Username: ep.User, Password: password,
+		TLS: imapconn.TLSMode(ep.TLS), TLSConfig: tlsConf,
+	}, nil
+}
+
+// Target returns a dialer for the target an endpoint names.
+func Target(ep *endpoint.Endpoint, password string) (target.Dialer, error) {
+	if ep.IsIMAP() {
+		cfg, err := IMAPConfig(ep, password)
+		if err != nil {
+			return nil, err
+		}
+		return imaptarget.Dialer(cfg), nil
+	}
+	return nil, fmt.Errorf("%s: %s cannot be a migration target; use an imap:// or imaps:// URL (local copies are made with \"mailferry backup\")", ep, ep.Scheme)
+}
+
+// NeedsPassword reports whether the endpoint logs in to a server.
+func NeedsPassword(ep *endpoint.Endpoint) bool { return !ep.IsLocal() }
+

@@ -1,0 +1,183 @@
+// Package runner builds the engine's job from a job description, the
+// one value that both the command line and job files produce, so that
+// `mailferry migrate SRC DST` and `mailferry run FILE` behave alike.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/mailferry/mailferry/internal/connect"
+	"github.com/mailferry/mailferry/internal/endpoint"
+	"github.com/mailferry/mailferry/internal/jobfile"
+	"github.com/mailferry/mailferry/internal/journal"
+	"github.com/mailferry/mailferry/internal/secret"
+	"github.com/mailferry/mailferry/migrate"
+	"github.com/mailferry/mailferry/sources"
+)
+
+// Env is what a built job needs from its surroundings.
+type Env struct {
+	Journal *journal.Journal
+	Stdin   *os.File     // for password prompts; nil disables them
+	Warn    func(string) // warnings for a person (insecure TLS, open password files)
+	Now     func() time.Time
+}
+
+// JournalKey is the name under which a job's copies are journaled: the
+// canonical source and target, so the command line and a job file with
+// the same endpoints resume each other.
+func JournalKey(src, dst *endpoint.Endpoint) string {
+	return src.String() + " -> " + dst.String()
+}
+
+// Build resolves passwords, connects nothing yet, and returns the engine
+// job for j.
+func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
+	src, err := endpoint.Parse(j.Source)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	dst, err := endpoint.Parse(j.Target)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	warn := env.Warn
+	if warn == nil {
+		warn = func(string) {}
+	}
+	for _, ep := range []*endpoint.Endpoint{src, dst} {
+		if ep.Insecure {
+			warn(fmt.Sprintf("%s: certificate verification is OFF (insecure=true); anyone on the path can read your mail and password", ep))
+		}
+	}
+	srcPass, err := password(ctx, src, j.SourceSecret, "MAILFERRY_SRC_PASSWORD", "--src-password-file", env, warn)
+	if err != nil {
+		return nil, err
+	}
+	dstPass, err := password(ctx, dst, j.TargetSecret, "MAILFERRY_DST_PASSWORD", "--dst-password-file", env, warn)
+	if err != nil {
+		return nil, err
+	}
+	openSource, err := connect.Source(src, srcPass)
+	if err != nil {
+		return nil, err
+	}
+	dial, err := connect.Target(dst, dstPass)
+	if err != nil {
+		return nil, err
+	}
+	now := env.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &migrate.Job{
+		Name:       JournalKey(src, dst),
+		OpenSource: openSource,
+		Target:     dial,
+		Journal:    env.Journal,
+		Options: migrate.Options{
+			DryRun:         j.DryRun,
+			DeleteSource:   j.DeleteSource,
+			MarkSeen:       j.MarkSeen,
+			Connections:    j.Connections,
+			MapMailbox:     MailboxMapper(j, dst),
+			DefaultMailbox: dst.MailboxOrDefault(),
+			Filter:         Filter(j, now),
+			Now:            now,
+		},
+	}, nil
+}
+
+func password(ctx context.Context, ep *endpoint.Endpoint, spec secret.Spec, env, flag string, e Env, warn func(string)) (string, error) {
+	if ep.IsLocal() {
+		return "", nil
+	}
+	if spec.Env == "" && spec.File == "" && spec.Cmd == "" {
+		spec.Env = env
+	}
+	if spec.Label == "" {
+		spec.Label = ep.String()
+	}
+	if spec.Hint == "" {
+		spec.Hint = fmt.Sprintf("set %s or use %s", env, flag)
+	}
+	spec.Prompt = e.Stdin != nil
+	return secret.Resolve(ctx, spec, e.Stdin, warn)
+}
+
+// MailboxMapper returns the engine's folder mapping for a job:
+// include/exclude patterns, folder_map, the target URL's mailbox for the
+// inbox, and target_prefix.
+func MailboxMapper(j *jobfile.Job, dst *endpoint.Endpoint) func(string) (string, bool) {
+	return func(src string) (string, bool) {
+		if src == "" {
+			src = "INBOX"
+		}
+		if len(j.Include) > 0 && !matchAny(j.Include, src) {
+			return "", true
+		}
+		if matchAny(j.Exclude, src) {
+			return "", true
+		}
+		name := src
+		if m, ok := j.FolderMap[src]; ok {
+			name = m
+		} else if strings.EqualFold(src, "INBOX") {
+			name = dst.MailboxOrDefault()
+		}
+		if j.TargetPrefix != "" {
+			name = strings.TrimSuffix(j.TargetPrefix, "/") + "/" + name
+		}
+		return name, false
+	}
+}
+
+func matchAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok || p == name {
+			return true
+		}
+		// "Archive/*" also matches deeper levels with "Archive/**".
+		if strings.HasSuffix(p, "/**") && strings.HasPrefix(name, strings.TrimSuffix(p, "**")) {
+			return true
+		}
+	}
+	return false
+}
+
+// Filter returns the engine's message filter for a job's date, size and
+// \Deleted options, or nil if it has none. Date filters apply to sources
+// that know a message's date when listing (IMAP, mbox, Maildir); a
+// message without a date passes them.
+func Filter(j *jobfile.Job, now func() time.Time) func(sources.Message) bool {
+	if j.OlderThan == 0 && j.NewerThan == 0 && j.MaxSize == 0 && !j.SkipDeleted {
+		return nil
+	}
+	return func(m sources.Message) bool {
+		if j.MaxSize > 0 && m.Size > j.MaxSize {
+			return false
+		}
+		if j.SkipDeleted {
+			for _, f := range m.Flags {
+				if f == `\Deleted` {
+					return false
+				}
+			}
+		}
+		if !m.Date.IsZero() {
+			age := now().Sub(m.Date)
+			if j.OlderThan > 0 && age < j.OlderThan {
+				return false
+			}
+			if j.NewerThan > 0 && age > j.NewerThan {
+				return false
+			}
+		}
+		return true
+	}
+}
