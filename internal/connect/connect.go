@@ -82,4 +82,3 @@ func Target(ep *endpoint.Endpoint, password string) (target.Dialer, error) {
 
 // NeedsPassword reports whether the endpoint logs in to a server.
 func NeedsPassword(ep *endpoint.Endpoint) bool { return !ep.IsLocal() }
-

@@ -15,7 +15,7 @@ import (
 // size bytes (at least a few hundred), with CRLF line endings.
 func Message(seed uint64, i int, size int) []byte {
 	r := rand.New(rand.NewPCG(seed, uint64(i)))
-	date := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.Int64N(int64(9*365*24*time.Hour)))).Truncate(time.Second)
+	date := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.Int64N(int64(9 * 365 * 24 * time.Hour)))).Truncate(time.Second)
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Return-Path: <sender%d@example.org>\r\n", i%97)
 	fmt.Fprintf(&b, "Received: from mx%d.example.org (mx%d.example.org [192.0.2.%d])\r\n\tby mail.example.com with ESMTPS id %08x\r\n\tfor <alice@example.com>; %s\r\n",
