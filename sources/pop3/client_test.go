@@ -285,3 +285,13 @@ func TestLoginErrorClass(t *testing.T) {
 		}
 	}
 }
+
+func TestSilentGreeting(t *testing.T) {
+	srv := pop3test.NewServer(t)
+	srv.Stall("greeting")
+	cfg := config(srv)
+	cfg.IdleTimeout = 200 * time.Millisecond
+	if _, err := Dial(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "idle timeout") {
+		t.Errorf("Dial(server that never greets) = %v, want an idle timeout error", err)
+	}
+}

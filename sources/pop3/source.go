@@ -17,6 +17,7 @@ import (
 type Source struct {
 	c    *Client
 	byID map[string]int // message ID -> message number, from the last List
+	dele int            // messages marked for deletion in this session
 }
 
 var (
@@ -171,12 +172,18 @@ func (s *Source) Delete(ctx context.Context, msgs []sources.Message) error {
 			return err
 		}
 		delete(s.byID, m.ID)
+		s.dele++
 	}
 	return nil
 }
 
 // Close ends the session with QUIT, which commits deletions. If Close
-// returns an error, no deletion was committed.
+// returns an error, no deletion was committed. A failing QUIT is not an
+// error when no message was marked for deletion.
 func (s *Source) Close() error {
-	return s.c.Quit(context.Background())
+	err := s.c.Quit(context.Background())
+	if s.dele == 0 {
+		return nil
+	}
+	return err
 }

@@ -267,8 +267,9 @@ func (s *Server) ErrOn(command string) {
 	s.errOn[strings.ToUpper(command)] = true
 }
 
-// Stall makes the server never answer commands with this verb: it reads
-// and discards input until the client or Close drops the connection.
+// Stall makes the server never answer commands with this verb
+// ("GREETING" for the greeting of new connections): it reads and
+// discards input until the client or Close drops the connection.
 func (s *Server) Stall(command string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -44,6 +44,13 @@ func (ss *session) reply(format string, args ...any) {
 
 // run serves commands until QUIT or a dropped connection.
 func (ss *session) run() {
+	ss.s.mu.Lock()
+	stall := ss.s.stall["GREETING"]
+	ss.s.mu.Unlock()
+	if stall {
+		io.Copy(io.Discard, ss.conn)
+		return
+	}
 	ss.reply("+OK mailferry pop3test server ready")
 	for {
 		line, err := ss.br.ReadString('\n')
