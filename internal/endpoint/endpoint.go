@@ -212,9 +212,10 @@ func needsURLForm(p string) bool {
 	return strings.Contains(p, "?") || strings.HasPrefix(p, "//")
 }
 
-// escape percent-encodes the bytes of s that the parser would read as
-// syntax, plus spaces, control characters and non-ASCII bytes after
-// trailing-space ambiguity; bytes in keep are left alone.
+// escape percent-encodes the bytes of s that Parse would read as syntax,
+// spaces and control characters; bytes in keep are left alone. UTF-8 is
+// kept readable unless s has Unicode space at either end, which Parse
+// would otherwise trim.
 func escape(s, keep string) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
