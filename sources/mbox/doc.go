@@ -17,7 +17,8 @@
 // that file evidently wrote no dates.
 //
 // The "From " line's date is the message's Date (zero if it has none
-// that parses). Flags come from Status:, X-Status:, X-Mozilla-Status,
+// that parses; a date without a zone, as asctime writes it, is taken
+// as UTC). Flags come from Status:, X-Status:, X-Mozilla-Status,
 // X-Mozilla-Keys and X-Keywords: (mailhdr.Flags); the header is left in
 // the message as it is. Open delivers the bytes with bare LF turned into
 // CRLF and the variant's "From " quoting undone; nothing else changes.
@@ -39,7 +40,8 @@
 // consistent: the byte after the body is the end of the file or the
 // blank line before a separating "From " line. The message may then
 // span unquoted "From " lines in its body. An inconsistent or missing
-// Content-Length falls back to splitting at "From " lines.
+// Content-Length falls back to splitting at "From " lines, and so does
+// one whose body ends in the middle of a line.
 //
 // With Options.Format "" the variant is detected per file: any line
 // matching ^>>+From  means mboxrd; a consistent Content-Length in every
@@ -56,4 +58,10 @@
 // sizes and digests; Open streams one message. For compressed files,
 // Open keeps the decompressor as a forward cursor, so opening messages
 // in file order decompresses the file once more in total.
+//
+// A file may grow while it is read (mail appended). Open refuses a file
+// that was replaced or shortened since List; a message changed in place
+// fails its digest check at the end of its bytes with a
+// sources.MessageError, so a half-changed message is never delivered as
+// complete.
 package mbox

@@ -25,18 +25,22 @@ type messageReader struct {
 	out []byte
 	pos int
 	err error
+
+	closed  bool
+	onClose func(*messageReader) // hands the reader back for reuse
 }
 
-func newMessageReader(src io.Reader, e entry, mode quoteMode, loc string) *messageReader {
-	return &messageReader{
-		src:  src,
-		left: e.end - e.start,
-		f:    lineFilter{mode: mode, crlf: true},
-		h:    sha256.New(),
-		want: e.sum,
-		loc:  loc,
-		in:   make([]byte, 32<<10),
+// reset prepares r, new or used before, to deliver message e read from
+// src.
+func (r *messageReader) reset(src io.Reader, e entry, mode quoteMode, loc string) {
+	if r.h == nil {
+		r.h = sha256.New()
+		r.in = make([]byte, 32<<10)
 	}
+	r.h.Reset()
+	r.src, r.left, r.want, r.loc = src, e.end-e.start, e.sum, loc
+	r.f = lineFilter{mode: mode, crlf: true}
+	r.out, r.pos, r.err, r.closed = r.out[:0], 0, nil, false
 }
 
 // Read implements io.Reader.
@@ -81,7 +85,13 @@ func (r *messageReader) fill() {
 
 // Close implements io.Closer. The file stays open for the next message.
 func (r *messageReader) Close() error {
-	r.err = errors.New("read of a closed message")
-	r.out, r.pos = nil, 0
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.src, r.err = nil, errors.New("read of a closed message")
+	if r.onClose != nil {
+		r.onClose(r)
+	}
 	return nil
 }

@@ -17,11 +17,10 @@ import (
 	"github.com/mailferry/mailferry/sources"
 )
 
-// Header capture limits: the header is kept up to hdrCap bytes for
-// mailhdr.Flags; past that only flag fields are kept, up to hdrMax.
+// Of the header, only the fields mailhdr.Flags reads are kept, up to
+// hdrMax bytes per message.
 const (
-	hdrCap   = 256 << 10
-	hdrMax   = hdrCap + 64<<10
+	hdrMax   = 64 << 10
 	bufSize  = 64 << 10 // longest "From " line recognised as a separator
 	ctxEvery = 4096     // lines between context checks
 )
@@ -63,11 +62,16 @@ type scanner struct {
 
 	inHeader bool
 	hdr      []byte
-	keepLine bool // the current header line is being captured
-	flagLine bool // it belongs to a field in flagFields
+	keepLine bool // the current header line belongs to a flag field
 	cut      bool // it was too long and is cut short
 	flagSets map[string][]string
 }
+
+// The blank lines a scanner holds back.
+var (
+	lf       = []byte("\n")
+	crlfLine = []byte("\r\n")
+)
 
 // errNotMbox builds the error for a file that does not start with a
 // "From " line.
@@ -143,7 +147,10 @@ func (sc *scanner) lineBegin(chunk []byte, complete bool) error {
 		if sc.inHeader {
 			sc.endHeader(sc.off + int64(len(chunk)))
 		}
-		sc.pending = append([]byte(nil), chunk...)
+		sc.pending = lf
+		if len(chunk) == 2 {
+			sc.pending = crlfLine
+		}
 		sc.pendingOff = sc.off
 		return nil
 	}
@@ -183,7 +190,7 @@ func (sc *scanner) boundary(line []byte, fl fromLine) {
 	})
 	sc.h.Reset()
 	sc.prevCR = false
-	sc.inHeader = true
+	sc.inHeader, sc.keepLine = true, false
 	sc.hdr = sc.hdr[:0]
 }
 
@@ -249,14 +256,10 @@ func (sc *scanner) content(chunk []byte, lineStart bool) {
 	sc.prevCR = chunk[len(chunk)-1] == '\r'
 }
 
-// capture adds a piece of a header line to the header kept for
+// capture adds a piece of a flag field's line to the header kept for
 // mailhdr.Flags. A line that does not fit is cut short.
 func (sc *scanner) capture(chunk []byte) {
-	limit := hdrCap
-	if sc.flagLine {
-		limit = hdrMax
-	}
-	if !sc.cut && len(sc.hdr)+len(chunk) <= limit {
+	if !sc.cut && len(sc.hdr)+len(chunk) <= hdrMax {
 		sc.hdr = append(sc.hdr, chunk...)
 		return
 	}
@@ -266,7 +269,7 @@ func (sc *scanner) capture(chunk []byte) {
 	}
 }
 
-// flagFields are the header fields kept past hdrCap.
+// flagFields are the header fields kept for mailhdr.Flags.
 var flagFields = []string{"status:", "x-status:", "x-mozilla-", "x-keywords:", "keywords:"}
 
 // headerLine looks at the start of a header line: it decides whether to
@@ -274,14 +277,13 @@ var flagFields = []string{"status:", "x-status:", "x-mozilla-", "x-keywords:", "
 func (sc *scanner) headerLine(seg *segment, chunk []byte) {
 	continuation := chunk[0] == ' ' || chunk[0] == '\t'
 	if !continuation {
-		sc.flagLine = false
+		sc.keepLine = false
 		for _, f := range flagFields {
 			if hasPrefixFold(chunk, f) {
-				sc.flagLine = true
+				sc.keepLine = true
 			}
 		}
 	}
-	sc.keepLine = len(sc.hdr) < hdrCap || sc.flagLine
 	sc.cut = false
 	if hasPrefixFold(chunk, "content-length:") {
 		v := strings.TrimSpace(string(chunk[len("content-length:"):]))
@@ -300,5 +302,17 @@ func (sc *scanner) headerLine(seg *segment, chunk []byte) {
 // hasPrefixFold reports whether b starts with the lower-case ASCII
 // prefix, ignoring case.
 func hasPrefixFold(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
+	if len(b) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }

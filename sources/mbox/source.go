@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mailferry/mailferry/sources"
 )
@@ -25,8 +24,9 @@ type Options struct {
 // sources.Source. It is used by one goroutine at a time.
 type Source struct {
 	opts  Options
-	boxes []*mailbox // sorted by name
-	open  *mailbox   // the mailbox whose file is open, if any
+	boxes []*mailbox     // sorted by name
+	open  *mailbox       // the mailbox whose file is open, if any
+	spare *messageReader // a closed reader, reused by Open
 }
 
 var (
@@ -44,8 +44,7 @@ type mailbox struct {
 	scanned bool
 	format  string
 	msgs    []entry // by offset
-	size    int64   // file size and time when scanned
-	mtime   time.Time
+	fi      os.FileInfo // of the file when it was scanned
 }
 
 // New opens the mbox file at path as a source with one mailbox, INBOX.
@@ -111,9 +110,6 @@ func (s *Source) Open(ctx context.Context, m sources.Message) (io.ReadCloser, er
 		return nil, &sources.MessageError{Location: mb.path, Err: fmt.Errorf("no message %q in the mbox file; it changed since it was listed", m.ID)}
 	}
 	e := mb.msgs[i]
-	if err := mb.unchanged(); err != nil {
-		return nil, err
-	}
 	st, err := s.stream(mb)
 	if err != nil {
 		return nil, err
@@ -122,7 +118,13 @@ func (s *Source) Open(ctx context.Context, m sources.Message) (io.ReadCloser, er
 	if err != nil {
 		return nil, err
 	}
-	return newMessageReader(r, e, quoteModeOf(mb.format), mb.location(&e)), nil
+	mr := s.spare
+	s.spare = nil
+	if mr == nil {
+		mr = &messageReader{onClose: func(r *messageReader) { s.spare = r }}
+	}
+	mr.reset(r, e, quoteModeOf(mb.format), mb.location(&e))
+	return mr, nil
 }
 
 // Format returns the variant used to read a mailbox ("INBOX" for a
@@ -183,6 +185,12 @@ func (s *Source) stream(mb *mailbox) (*stream, error) {
 	if err != nil {
 		return nil, sources.Permanent(err)
 	}
+	if mb.scanned {
+		if err := mb.unchanged(st); err != nil {
+			st.close()
+			return nil, err
+		}
+	}
 	mb.st, s.open = st, mb
 	return st, nil
 }
@@ -192,13 +200,13 @@ func (s *Source) scan(ctx context.Context, mb *mailbox) error {
 	if mb.scanned {
 		return nil
 	}
-	fi, err := os.Stat(mb.path)
-	if err != nil {
-		return sources.Permanent(err)
-	}
 	st, err := s.stream(mb)
 	if err != nil {
 		return err
+	}
+	fi, err := st.f.Stat()
+	if err != nil {
+		return sources.Permanent(err)
 	}
 	r, err := st.readerAt(0)
 	if err != nil {
@@ -216,8 +224,7 @@ func (s *Source) scan(ctx context.Context, mb *mailbox) error {
 	if err := rehash(st, msgs); err != nil {
 		return err
 	}
-	mb.msgs, mb.format, mb.scanned = msgs, format, true
-	mb.size, mb.mtime = fi.Size(), fi.ModTime()
+	mb.msgs, mb.format, mb.fi, mb.scanned = msgs, format, fi, true
 	return nil
 }
 
@@ -259,15 +266,16 @@ func (mb *mailbox) location(e *entry) string {
 	return mb.path + ":" + strconv.FormatInt(e.line, 10)
 }
 
-// unchanged checks that the file has the size and time it had when it
-// was listed.
-func (mb *mailbox) unchanged() error {
-	fi, err := os.Stat(mb.path)
+// unchanged checks that a file opened again after List is the file
+// List read, not shortened. Growth is fine (mail appended to the end);
+// a change in place shows in the digest check at the end of a message.
+func (mb *mailbox) unchanged(st *stream) error {
+	fi, err := st.f.Stat()
 	if err != nil {
 		return sources.Permanent(err)
 	}
-	if fi.Size() != mb.size || !fi.ModTime().Equal(mb.mtime) {
-		return sources.Permanent(fmt.Errorf("%s: the file changed since it was listed; run again to list it anew", mb.path))
+	if !os.SameFile(fi, mb.fi) || fi.Size() < mb.fi.Size() {
+		return sources.Permanent(fmt.Errorf("%s: the file was replaced or shortened since it was listed; run again to list it anew", mb.path))
 	}
 	return nil
 }

@@ -260,19 +260,43 @@ func TestLongLines(t *testing.T) {
 }
 
 func TestChangedFile(t *testing.T) {
-	path := writeMbox(t, "c", from1+"S: 1\n\nbody\n")
-	src, err := New(path, Options{})
-	if err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	content := from1 + "S: 1\n\nbody\n\n" + from2 + "S: 2\n\nbody\n"
+	path := writeMbox(t, "c", content)
+	listed := func() (*Source, []sources.Message) {
+		src, err := New(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msgs []sources.Message
+		src.List(ctx, func(m sources.Message) error { msgs = append(msgs, m); return nil })
+		return src, msgs
 	}
+
+	// Changed in place: the digest check fails that message only.
+	src, msgs := listed()
 	defer src.Close()
-	var msgs []sources.Message
-	src.List(context.Background(), func(m sources.Message) error { msgs = append(msgs, m); return nil })
-	os.WriteFile(path, []byte(from1+"S: 1\n\nbodY\n"), 0o600)
-	os.Chtimes(path, time.Now(), time.Now().Add(time.Hour))
-	_, err = src.Open(context.Background(), msgs[0])
-	if err == nil || !sources.IsPermanent(err) {
-		t.Errorf("Open() of a changed file = %v, want a permanent error", err)
+	os.WriteFile(path, []byte(strings.Replace(content, "body", "bodY", 1)), 0o600)
+	for i, wantErr := range []bool{true, false} {
+		rc, err := src.Open(ctx, msgs[i])
+		if err != nil {
+			t.Fatalf("Open(%s) = %v", msgs[i].ID, err)
+		}
+		_, err = io.ReadAll(rc)
+		rc.Close()
+		var me *sources.MessageError
+		if wantErr != errors.As(err, &me) {
+			t.Errorf("reading message %d after an in-place change = %v, want MessageError %v", i, err, wantErr)
+		}
+	}
+
+	// Shortened, then opened anew (as when a tree switches files).
+	src2, msgs2 := listed()
+	defer src2.Close()
+	src2.Close()
+	os.WriteFile(path, []byte(from1+"S: 1\n"), 0o600)
+	if _, err := src2.Open(ctx, msgs2[0]); err == nil || !sources.IsPermanent(err) {
+		t.Errorf("Open() of a shortened file = %v, want a permanent error", err)
 	}
 }
 

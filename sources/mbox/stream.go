@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/mailferry/mailferry/sources"
 )
 
 // compression is how an mbox file is stored.
@@ -101,7 +103,8 @@ func (r cursorReader) Read(p []byte) (int, error) {
 	n, err := r.s.dec.Read(p)
 	r.s.cursor += int64(n)
 	if err != nil && err != io.EOF {
-		err = fmt.Errorf("%s: decompressing: %w", r.s.path, err)
+		// Corrupt compressed data stays corrupt: retrying cannot help.
+		err = sources.Permanent(fmt.Errorf("%s: decompressing: %w", r.s.path, err))
 	}
 	return n, err
 }

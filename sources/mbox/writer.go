@@ -9,7 +9,9 @@ import (
 )
 
 // Writer writes messages to an mbox file in the mboxrd variant, which
-// Source reads back byte for byte.
+// Source reads back byte for byte (with bare LF read as CRLF). Read
+// files written by Writer with Format "mboxrd" to rule out detection
+// mistaking them for another variant.
 type Writer struct {
 	w   *bufio.Writer
 	in  []byte
