@@ -43,7 +43,7 @@ type mailbox struct {
 
 	scanned bool
 	format  string
-	msgs    []entry // by offset
+	msgs    []entry     // by offset
 	fi      os.FileInfo // of the file when it was scanned
 }
 
