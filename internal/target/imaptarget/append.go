@@ -64,6 +64,10 @@ func (t *Target) Append(ctx context.Context, mailbox string, m target.Message, r
 			return err
 		}
 		if err := cmd.Close(); err != nil {
+			// The server may have refused the synchronizing literal
+			// while it was being sent: the bytes already on the wire
+			// would be read as commands. Drop the connection.
+			c.Abort()
 			if _, werr := cmd.Wait(); werr != nil {
 				return werr
 			}
