@@ -80,11 +80,11 @@ func runMigrate(ctx context.Context, g *globals, o migrateOptions, src, dst stri
 func (o migrateOptions) job(src, dst string) (*jobfile.Job, error) {
 	s, err := endpoint.Parse(src)
 	if err != nil {
-		return nil, fmt.Errorf("source %q: %w", src, err)
+		return nil, fmt.Errorf("source: %w", err)
 	}
 	d, err := endpoint.Parse(dst)
 	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", dst, err)
+		return nil, fmt.Errorf("target: %w", err)
 	}
 	j := &jobfile.Job{
 		Name: "migrate", Source: s.String(), Target: d.String(), Mode: "migrate",
