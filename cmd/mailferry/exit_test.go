@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailferry/mailferry/internal/target/imaptarget/imaptest"
+	"github.com/mailferry/mailferry/sources/pop3/pop3test"
+)
+
+// runCLI runs the command line in-process and returns its exit code and
+// output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, nil, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	small := []byte("From: a@example.com\r\nSubject: small\r\n\r\nhi\r\n")
+	big := []byte("From: a@example.com\r\nSubject: big\r\n\r\n" + strings.Repeat("x", 2000) + "\r\n")
+	pop := pop3test.NewServer(t, pop3test.WithUser("alice", "pop-secret"), pop3test.WithMessages(small, big))
+	imap := imaptest.NewServerOptions(t, imaptest.Options{Username: "bob", Password: "imap-secret", AppendLimit: 1000})
+	src := "pop3://alice@" + pop.Addr() + "?tls=none"
+	dst := "imap://bob@" + imap.Addr + "?tls=none"
+	state := filepath.Join(t.TempDir(), "state.db")
+
+	t.Setenv("MAILFERRY_SRC_PASSWORD", "pop-secret")
+	t.Setenv("MAILFERRY_DST_PASSWORD", "wrong-password")
+	code, _, stderr := runCLI(t, "migrate", "--state", state, "--progress", "none", src, dst)
+	if code != exitFailed || !strings.Contains(stderr, "login rejected for bob") || strings.Contains(stderr, "wrong-password") {
+		t.Errorf("migrate with a wrong password = exit %d, stderr %q; want exit %d naming bob, without the password", code, stderr, exitFailed)
+	}
+
+	t.Setenv("MAILFERRY_DST_PASSWORD", "imap-secret")
+	code, stdout, stderr := runCLI(t, "migrate", "--state", state, "--progress", "none", src, dst)
+	if code != exitMessages || !strings.Contains(stdout, "failed         1") || !strings.Contains(stdout, "APPENDLIMIT") {
+		t.Errorf("migrate with one message too big = exit %d, stdout %q, stderr %q; want exit %d listing the failure", code, stdout, stderr, exitMessages)
+	}
+	for _, out := range []string{stdout, stderr} {
+		if strings.Contains(out, "imap-secret") || strings.Contains(out, "pop-secret") {
+			t.Errorf("output contains a password: %q", out)
+		}
+	}
+
+	code, _, stderr = runCLI(t, "migrate", "--state", state, "pop4://x@y", dst)
+	if code != exitUsage {
+		t.Errorf("migrate with a bad URL = exit %d (%s), want %d", code, stderr, exitUsage)
+	}
+}
