@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/emersion/go-imap/v2"
+
 	"github.com/mailferry/mailferry/internal/target/imaptarget/imaptest"
 	"github.com/mailferry/mailferry/sources/pop3/pop3test"
 )
@@ -50,5 +52,48 @@ func TestExitCodes(t *testing.T) {
 	code, _, stderr = runCLI(t, "migrate", "--state", state, "pop4://x@y", dst)
 	if code != exitUsage {
 		t.Errorf("migrate with a bad URL = exit %d (%s), want %d", code, stderr, exitUsage)
+	}
+}
+
+// TestConnectionCutsMidMessage drops the POP3 connection in the middle of
+// a RETR and refuses an APPEND with BYE-like unavailability: the run
+// retries and ends with every message on the target exactly once.
+func TestConnectionCutsMidMessage(t *testing.T) {
+	msgs := killCorpus(30)
+	pop := pop3test.NewServer(t, pop3test.WithUser("alice", "pw"), pop3test.WithMessages(msgs...))
+	pop.FailRetrAt(3, 500)
+	pop.FailRetrAt(10, 20)
+	fails := 0
+	srv := imaptest.NewServerOptions(t, imaptest.Options{Username: "bob", Password: "pw", AppendHook: func(string) error {
+		if fails++; fails == 5 || fails == 6 {
+			return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnavailable, Text: "try later"}
+		}
+		return nil
+	}})
+	t.Setenv("MAILFERRY_SRC_PASSWORD", "pw")
+	t.Setenv("MAILFERRY_DST_PASSWORD", "pw")
+	code, stdout, stderr := runCLI(t, "migrate", "--state", filepath.Join(t.TempDir(), "s.db"), "--progress", "plain",
+		"pop3://alice@"+pop.Addr()+"?tls=none", "imap://bob@"+srv.Addr+"?tls=none")
+	if code != exitOK {
+		t.Fatalf("migrate = exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "retry:") {
+		t.Errorf("stderr shows no retry: %q", stderr)
+	}
+	got := imaptest.Fetch(t, srv.Addr, "bob", "pw", "INBOX")
+	want := map[string]int{}
+	for _, m := range msgs {
+		want[string(m)]++
+	}
+	for _, m := range got {
+		want[string(m.Body)]--
+	}
+	for raw, n := range want {
+		if n != 0 {
+			t.Errorf("target has %d too few copies of a %d-byte message", n, len(raw))
+		}
+	}
+	if len(got) != len(msgs) {
+		t.Errorf("target holds %d messages, want %d", len(got), len(msgs))
 	}
 }
