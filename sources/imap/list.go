@@ -1,0 +1,152 @@
+package imap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	goimap "github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailferry/mailferry/sources"
+)
+
+// List reports the messages of every mailbox Mailboxes reports, mailbox
+// by mailbox (INBOX first), in UID order. For each mailbox it sends
+// EXAMINE and one UID FETCH (UID FLAGS INTERNALDATE RFC822.SIZE) whose
+// answers are passed to fn as they arrive; with Options.Since only UIDs
+// above the high-water mark are fetched.
+//
+// fn runs while the FETCH is in progress; it should be quick (the
+// engine only records the message). The idle watchdog is paused while
+// fn runs. fn must not call Open on a source with one connection.
+func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error {
+	boxes, err := s.selected(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range boxes {
+		if err := s.listMailbox(ctx, b, s.opts.Since[b.name], fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListSince reports the messages of one mailbox (UTF-8, "/") whose UID
+// is above afterUID, if the mailbox's UIDVALIDITY still equals
+// uidValidity; otherwise every message of the mailbox. MailboxStatus
+// tells afterwards which UIDVALIDITY was found.
+func (s *Source) ListSince(ctx context.Context, mailboxName string, uidValidity, afterUID uint32, fn func(sources.Message) error) error {
+	name := normName(mailboxName)
+	b := mailbox{name: name, server: s.serverName(name)}
+	return s.listMailbox(ctx, b, HighWater{UIDValidity: uidValidity, UID: afterUID}, fn)
+}
+
+// listMailbox examines b and reports its messages above hw.
+func (s *Source) listMailbox(ctx context.Context, b mailbox, hw HighWater, fn func(sources.Message) error) error {
+	sess, err := s.pool.get(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.pool.put(sess)
+	// Always a fresh EXAMINE: UIDNEXT must be current.
+	if err := sess.open(ctx, b.server, true); err != nil {
+		var ie *goimap.Error
+		if errors.As(err, &ie) && ie.Code == goimap.ResponseCodeNonExistent {
+			return nil // deleted since LIST: nothing to copy
+		}
+		return fmt.Errorf("%s: opening mailbox %q: %w", s.where, b.name, err)
+	}
+	s.mu.Lock()
+	s.status[b.name] = boxStatus{uidValidity: sess.uidValidity, uidNext: uint32(sess.uidNext)}
+	s.mu.Unlock()
+
+	from := goimap.UID(1)
+	if hw.UIDValidity == sess.uidValidity && hw.UID > 0 {
+		from = goimap.UID(hw.UID) + 1
+	}
+	if sess.numMessages == 0 || (sess.uidNext != 0 && from >= sess.uidNext) {
+		return nil
+	}
+	validity := sess.uidValidity
+	var cbErr error
+	err = sess.Do(ctx, func() error {
+		// "from:*" always matches the last message, even when its UID is
+		// below from; go-imap drops such answers and so does the loop.
+		cmd := sess.Fetch(goimap.UIDSet{{Start: from, Stop: 0}}, &goimap.FetchOptions{
+			UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+		})
+		defer cmd.Close()
+		for {
+			data := cmd.Next()
+			if data == nil {
+				break
+			}
+			buf, err := data.Collect()
+			if err != nil {
+				return err
+			}
+			if buf.UID < from {
+				continue
+			}
+			m := s.message(b.name, validity, buf)
+			sess.End() // fn's time is not the server's silence
+			cbErr = fn(m)
+			sess.Begin()
+			if cbErr != nil {
+				return cbErr
+			}
+		}
+		return cmd.Close()
+	})
+	if cbErr != nil {
+		return cbErr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: listing mailbox %q: %w", s.where, b.name, err)
+	}
+	return nil
+}
+
+// message turns a FETCH answer into a sources.Message.
+func (s *Source) message(mailbox string, uidValidity uint32, buf *imapclient.FetchMessageBuffer) sources.Message {
+	flags := make([]string, 0, len(buf.Flags))
+	for _, f := range buf.Flags {
+		if !strings.EqualFold(string(f), `\Recent`) {
+			flags = append(flags, string(f))
+		}
+	}
+	return sources.Message{
+		ID:        FormatID(uidValidity, uint32(buf.UID)),
+		Mailbox:   mailbox,
+		Size:      buf.RFC822Size,
+		SizeExact: true,
+		Flags:     flags,
+		Date:      buf.InternalDate,
+		Location:  s.messageLocation(mailbox, uint32(buf.UID)),
+	}
+}
+
+// FormatID returns the Message.ID of a message: "UIDVALIDITY/UID".
+func FormatID(uidValidity, uid uint32) string {
+	return strconv.FormatUint(uint64(uidValidity), 10) + "/" + strconv.FormatUint(uint64(uid), 10)
+}
+
+// ParseID splits a Message.ID made by FormatID.
+func ParseID(id string) (uidValidity, uid uint32, err error) {
+	v, u, ok := strings.Cut(id, "/")
+	if ok {
+		var vv, uu uint64
+		vv, err = strconv.ParseUint(v, 10, 32)
+		if err == nil {
+			uu, err = strconv.ParseUint(u, 10, 32)
+		}
+		if err == nil && vv != 0 && uu != 0 {
+			return uint32(vv), uint32(uu), nil
+		}
+	}
+	return 0, 0, fmt.Errorf("imap source: malformed message ID %q, want UIDVALIDITY/UID", id)
+}

@@ -1,0 +1,87 @@
+package imap
+
+import (
+	"context"
+	"fmt"
+
+	goimap "github.com/emersion/go-imap/v2"
+)
+
+// Quota reports the account's storage use and limit in bytes from
+// GETQUOTAROOT INBOX (RFC 9208), for before/after reports. ok is false
+// if the server has no QUOTA extension or states no storage limit.
+func (s *Source) Quota(ctx context.Context) (used, limit int64, ok bool, err error) {
+	if !s.caps.Has(goimap.CapQuota) {
+		return 0, 0, false, nil
+	}
+	sess, err := s.pool.get(ctx)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer s.pool.put(sess)
+	err = sess.Do(ctx, func() error {
+		roots, err := sess.GetQuotaRoot("INBOX").Wait()
+		if err != nil {
+			return err
+		}
+		for _, q := range roots {
+			if r, has := q.Resources[goimap.QuotaResourceStorage]; has {
+				// STORAGE is counted in units of 1024 octets.
+				used += r.Usage * 1024
+				limit += r.Limit * 1024
+				ok = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("%s: reading the quota: %w", s.where, err)
+	}
+	return used, limit, ok, nil
+}
+
+// Flags returns the current flags (without \Recent) of the given UIDs of
+// a mailbox (UTF-8, "/"), read with EXAMINE and UID FETCH (FLAGS), for
+// synchronising flags of messages copied earlier. UIDs no longer on the
+// server are absent from the map. uidValidity must match the mailbox's,
+// else nothing is returned and ok is false.
+func (s *Source) Flags(ctx context.Context, mailboxName string, uidValidity uint32, uids []uint32) (flags map[uint32][]string, ok bool, err error) {
+	name := normName(mailboxName)
+	sess, err := s.pool.get(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer s.pool.put(sess)
+	if err := sess.open(ctx, s.serverName(name), true); err != nil {
+		return nil, false, fmt.Errorf("%s/%s: opening the mailbox: %w", s.where, name, err)
+	}
+	if sess.uidValidity != uidValidity {
+		return nil, false, nil
+	}
+	flags = make(map[uint32][]string, len(uids))
+	if len(uids) == 0 || sess.numMessages == 0 {
+		return flags, true, nil
+	}
+	var set goimap.UIDSet
+	for _, u := range uids {
+		set.AddNum(goimap.UID(u))
+	}
+	err = sess.Do(ctx, func() error {
+		cmd := sess.Fetch(set, &goimap.FetchOptions{UID: true, Flags: true})
+		defer cmd.Close()
+		for data := cmd.Next(); data != nil; data = cmd.Next() {
+			buf, err := data.Collect()
+			if err != nil {
+				return err
+			}
+			if buf.UID != 0 && set.Contains(buf.UID) {
+				flags[uint32(buf.UID)] = s.message(name, uidValidity, buf).Flags
+			}
+		}
+		return cmd.Close()
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("%s/%s: reading flags: %w", s.where, name, err)
+	}
+	return flags, true, nil
+}
