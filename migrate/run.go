@@ -16,9 +16,15 @@ import (
 // unreachable server after all retries, a state database that cannot be
 // written); per-message failures are in Summary.Failed.
 func Run(ctx context.Context, job *Job) (*Summary, error) {
+	if job.Journal == nil {
+		return &Summary{Job: job.Name}, errors.New("migrate: job has no journal")
+	}
 	e := newEngine(job)
 	start := e.now()
 	sum, err := e.run(ctx)
+	if ferr := job.Journal.Flush(context.WithoutCancel(ctx)); ferr != nil && err == nil {
+		err = ferr
+	}
 	sum.Elapsed = e.now().Sub(start)
 	sum.Copied = job.Stats.Copied.Load()
 	sum.AlreadyThere = job.Stats.AlreadyThere.Load()

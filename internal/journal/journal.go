@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -35,7 +36,18 @@ type Entry struct {
 type Journal struct {
 	db   *sql.DB
 	path string
+
+	mu        sync.Mutex // guards the queue
+	queue     []Entry
+	lastFlush time.Time
 }
+
+// Batching: Queue commits when this many entries wait, or when the
+// oldest waiting entry is this old.
+const (
+	batchSize = 256
+	batchAge  = 250 * time.Millisecond
+)
 
 const schema = `
 CREATE TABLE IF NOT EXISTS copied (
@@ -87,7 +99,7 @@ func Open(path string) (*Journal, error) {
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}
 	f.Close()
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)"
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("state %s: %w", path, err)
@@ -107,11 +119,62 @@ func Open(path string) (*Journal, error) {
 // Path returns the database file name.
 func (j *Journal) Path() string { return j.path }
 
-// Close closes the database.
-func (j *Journal) Close() error { return j.db.Close() }
+// Close commits queued entries and closes the database.
+func (j *Journal) Close() error {
+	err := j.Flush(context.Background())
+	if cerr := j.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
-// Copied returns the entries of one source mailbox of a job, by SrcID.
+// Queue records an entry, committing it together with others in one
+// transaction a little later (see Flush). An entry that is lost in a
+// crash before its commit costs nothing but time: the engine finds the
+// copy on the target on the next run. Whatever must be durable before
+// an irreversible step (deleting from the source, counting identities)
+// is committed with Flush first.
+func (j *Journal) Queue(ctx context.Context, e Entry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.queue) == 0 {
+		j.lastFlush = time.Now()
+	}
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	j.queue = append(j.queue, e)
+	if len(j.queue) >= batchSize || time.Since(j.lastFlush) >= batchAge {
+		return j.flushLocked(ctx)
+	}
+	return nil
+}
+
+// Flush commits every queued entry.
+func (j *Journal) Flush(ctx context.Context) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.flushLocked(ctx)
+}
+
+func (j *Journal) flushLocked(ctx context.Context) error {
+	if len(j.queue) == 0 {
+		return nil
+	}
+	if err := j.Record(context.WithoutCancel(ctx), j.queue...); err != nil {
+		return err
+	}
+	j.queue = j.queue[:0]
+	j.lastFlush = time.Now()
+	return nil
+}
+
+// Copied returns the entries of one source mailbox of a job, by SrcID,
+// including queued ones.
 func (j *Journal) Copied(ctx context.Context, job, srcMailbox string) (map[string]Entry, error) {
+	if err := j.Flush(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := j.db.QueryContext(ctx, `SELECT src_id, dst_mailbox, identity, size, how, target_ref, digest, deleted, at
 		FROM copied WHERE job = ? AND src_mailbox = ?`, job, srcMailbox)
 	if err != nil {
@@ -132,8 +195,11 @@ func (j *Journal) Copied(ctx context.Context, job, srcMailbox string) (map[strin
 }
 
 // IdentityCounts returns, for a job's target mailbox, how many journaled
-// copies carry each identity.
+// copies carry each identity, including queued ones.
 func (j *Journal) IdentityCounts(ctx context.Context, job, dstMailbox string) (map[string]int, error) {
+	if err := j.Flush(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := j.db.QueryContext(ctx, `SELECT identity, COUNT(*) FROM copied
 		WHERE job = ? AND dst_mailbox = ? GROUP BY identity`, job, dstMailbox)
 	if err != nil {
@@ -152,8 +218,11 @@ func (j *Journal) IdentityCounts(ctx context.Context, job, dstMailbox string) (m
 	return out, rows.Err()
 }
 
-// Record stores entries durably (one transaction, fsynced) before it
-// returns.
+// Record stores entries (one transaction) before it returns. The
+// database runs in WAL mode with synchronous=NORMAL: a commit survives
+// the process being killed at any moment; a power failure may lose the
+// last commits, which the engine's reconciliation with the target makes
+// harmless.
 func (j *Journal) Record(ctx context.Context, entries ...Entry) error {
 	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -181,6 +250,9 @@ func (j *Journal) Record(ctx context.Context, entries ...Entry) error {
 // MarkDeleted records that these source messages were removed from the
 // source.
 func (j *Journal) MarkDeleted(ctx context.Context, job, srcMailbox string, ids []string) error {
+	if err := j.Flush(ctx); err != nil {
+		return err
+	}
 	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("writing state: %w", err)
