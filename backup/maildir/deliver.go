@@ -29,6 +29,9 @@ func (s *Store) Deliver(mailbox string, flags []string, date time.Time, r io.Rea
 	base := s.uniqueName()
 	tmp := filepath.Join(dir, "tmp", base)
 	what := "deliver to " + quote(mailbox)
+	if err := s.fault("create", tmp); err != nil {
+		return "", "", fsError(what, err)
+	}
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", "", fsError(what, err)
@@ -48,6 +51,9 @@ func (s *Store) Deliver(mailbox string, flags []string, date time.Time, r io.Rea
 	for {
 		n, rerr := r.Read(buf)
 		if n > 0 {
+			if err := s.fault("write", tmp); err != nil {
+				return "", "", fsError(what, err)
+			}
 			if _, err := f.Write(buf[:n]); err != nil {
 				return "", "", fsError(what, err)
 			}
@@ -67,6 +73,9 @@ func (s *Store) Deliver(mailbox string, flags []string, date time.Time, r io.Rea
 		if rerr != nil {
 			return "", "", fmt.Errorf("maildir: %s: reading the message: %w", what, rerr)
 		}
+	}
+	if err := s.fault("sync", tmp); err != nil {
+		return "", "", fsError(what, err)
 	}
 	if err := f.Sync(); err != nil {
 		return "", "", fsError(what, err)

@@ -37,6 +37,20 @@ type Store struct {
 
 	mu    sync.Mutex
 	ready map[string]bool // folder directories known to be complete
+
+	// Fault, if set, is called before Deliver creates ("create"),
+	// writes to ("write") or syncs ("sync") a message file, with the
+	// file's path; a non-nil error is taken as that operation's failure.
+	// Tests use it to simulate a full or read-only disk.
+	Fault func(op, path string) error
+}
+
+// fault runs the Fault hook.
+func (s *Store) fault(op, path string) error {
+	if s.Fault == nil {
+		return nil
+	}
+	return s.Fault(op, path)
 }
 
 // Open opens, creating it if needed, the Maildir++ tree at root.
