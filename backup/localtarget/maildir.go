@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/mailferry/mailferry/backup/manifest"
 	bmaildir "github.com/mailferry/mailferry/backup/maildir"
+	"github.com/mailferry/mailferry/backup/manifest"
 	"github.com/mailferry/mailferry/internal/mailhdr"
 	"github.com/mailferry/mailferry/internal/target"
 	"github.com/mailferry/mailferry/sources"

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/mailferry/mailferry/migrate"
-	"github.com/mailferry/mailferry/sources/memsource"
 	srcmaildir "github.com/mailferry/mailferry/sources/maildir"
+	"github.com/mailferry/mailferry/sources/memsource"
 )
 
 func readMaildir(t *testing.T, root string) []stored {
