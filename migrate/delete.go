@@ -34,7 +34,7 @@ func (e *engine) deleteCopied(ctx context.Context, plan []*mailboxPlan) error {
 		for _, m := range mb.all {
 			if ent, ok := done[m.ID]; ok && !ent.Deleted {
 				if cur, ok := e.msgs[msgKey{m.Mailbox, m.ID}]; ok {
-					doomed = append(doomed, cur)
+					doomed = append(doomed, *cur)
 					g.ids = append(g.ids, m.ID)
 				}
 			}

@@ -73,7 +73,7 @@ func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan) err
 feed:
 	for _, m := range plan.todo {
 		select {
-		case jobs <- m:
+		case jobs <- *m:
 		case <-ctx.Done():
 			break feed
 		}

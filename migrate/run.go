@@ -45,9 +45,9 @@ type engine struct {
 
 	srcMu      sync.RWMutex // guards src and msgs; held (exclusively unless the source is concurrent) while a message is read
 	src        sources.Source
-	msgs       map[msgKey]sources.Message
-	srcEpoch   int  // incremented on every reopen
-	concurrent bool // the source is a sources.ConcurrentOpener
+	msgs       map[msgKey]*sources.Message // into the latest listing
+	srcEpoch   int                         // incremented on every reopen
+	concurrent bool                        // the source is a sources.ConcurrentOpener
 }
 
 type msgKey struct{ mailbox, id string }
@@ -160,9 +160,9 @@ func (e *engine) reopenLocked(ctx context.Context) ([]sources.Message, error) {
 				e.src = src
 				e.srcEpoch++
 				_, e.concurrent = src.(sources.ConcurrentOpener)
-				e.msgs = make(map[msgKey]sources.Message, len(listed))
-				for _, m := range listed {
-					e.msgs[msgKey{m.Mailbox, m.ID}] = m
+				e.msgs = make(map[msgKey]*sources.Message, len(listed))
+				for i := range listed {
+					e.msgs[msgKey{listed[i].Mailbox, listed[i].ID}] = &listed[i]
 				}
 				return listed, nil
 			}
@@ -185,14 +185,15 @@ func (e *engine) reopenLocked(ctx context.Context) ([]sources.Message, error) {
 // mailboxPlan is what one source mailbox contributes to the run.
 type mailboxPlan struct {
 	src, dst string
-	all      []sources.Message // listed and selected by the filter
-	todo     []sources.Message // not yet in the journal
+	all      []*sources.Message // listed and selected by the filter
+	todo     []*sources.Message // not yet in the journal
 }
 
 func (e *engine) plan(ctx context.Context, listed []sources.Message) ([]*mailboxPlan, error) {
 	var plan []*mailboxPlan
 	byName := map[string]*mailboxPlan{}
-	for _, m := range listed {
+	for i := range listed {
+		m := &listed[i]
 		mb := byName[m.Mailbox]
 		if mb == nil {
 			dst, skip := e.mapMailbox(m.Mailbox)
@@ -203,7 +204,7 @@ func (e *engine) plan(ctx context.Context, listed []sources.Message) ([]*mailbox
 			byName[m.Mailbox] = mb
 			plan = append(plan, mb)
 		}
-		if e.opts.Filter != nil && !e.opts.Filter(m) {
+		if e.opts.Filter != nil && !e.opts.Filter(*m) {
 			continue
 		}
 		mb.all = append(mb.all, m)
