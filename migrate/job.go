@@ -37,6 +37,12 @@ type Job struct {
 	// the engine's goroutines, one call at a time.
 	Events func(Event)
 
+	// Drain, if set and closed, asks the engine to stop gracefully: the
+	// messages in flight are finished and journaled, no new one starts,
+	// no source message is deleted, and Run returns ErrStopped.
+	// Cancelling the context instead stops at once.
+	Drain <-chan struct{}
+
 	// Stats is updated as the job runs; a renderer may read it at any
 	// time.
 	Stats Stats

@@ -72,8 +72,13 @@ func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan) err
 	}
 feed:
 	for _, m := range plan.todo {
+		if p.e.draining() {
+			break
+		}
 		select {
 		case jobs <- *m:
+		case <-p.e.job.Drain:
+			break feed
 		case <-ctx.Done():
 			break feed
 		}

@@ -74,6 +74,19 @@ func newEngine(job *Job) *engine {
 
 func (e *engine) now() time.Time { return e.opts.Now() }
 
+// ErrStopped is returned when Job.Drain was closed: the messages in
+// flight were finished and journaled, nothing else was started.
+var ErrStopped = errors.New("stopped on request after the messages in flight; run again to continue")
+
+func (e *engine) draining() bool {
+	select {
+	case <-e.job.Drain:
+		return true
+	default:
+		return false
+	}
+}
+
 func (e *engine) emit(ev Event) {
 	if e.job.Events == nil {
 		return
@@ -124,6 +137,9 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 		e.emit(Event{Kind: EventMailbox, Mailbox: mb.src, Target: mb.dst})
 		if err := pool.transferMailbox(ctx, mb); err != nil {
 			return e.sum, err
+		}
+		if e.draining() {
+			return e.sum, ErrStopped
 		}
 	}
 	if e.opts.DeleteSource {

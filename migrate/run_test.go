@@ -262,3 +262,31 @@ func TestRunCrashAtEveryAppend(t *testing.T) {
 		}
 	}
 }
+
+func TestRunDrainFinishesInFlight(t *testing.T) {
+	msgs := corpus()
+	r := newRig(t, msgs...)
+	drain := make(chan struct{})
+	r.store.FailAppend = func(n int) (error, error) {
+		if n == 2 {
+			close(drain) // asked to stop while message 2 is in flight
+		}
+		return nil, nil
+	}
+	j, err := journal.Open(r.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &Job{Name: "test", OpenSource: func(context.Context) (sources.Source, error) { return r.box.Source(), nil },
+		Target: r.store.Dialer(), Journal: j, Drain: drain}
+	sum, err := Run(context.Background(), job)
+	j.Close()
+	if !errors.Is(err, ErrStopped) || sum.Copied != 3 {
+		t.Fatalf("Run() with drain = copied %d, %v; want 3 copied, ErrStopped", sum.Copied, err)
+	}
+	r.store.FailAppend = nil
+	if sum, err := r.run(Options{}); err != nil || sum.Copied != int64(len(msgs)-3) {
+		t.Fatalf("rerun = copied %d, %v; want %d", sum.Copied, err, len(msgs)-3)
+	}
+	r.exactlyOnce(msgs)
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -49,13 +50,15 @@ func runJobs(ctx context.Context, g *globals, jobs []*jobfile.Job, reportPath st
 		}
 		ui := newProgress(g, job)
 		job.Events = ui.event
+		job.Drain = g.drain
 		ui.start()
 		sum, runErr := migrate.Run(ctx, job)
 		ui.stop()
 		printSummary(g.stdout, job.Name, sum, runErr)
 		reports = append(reports, newReport(jf.Name, job.Name, sum, runErr))
 		switch {
-		case runErr != nil && ctx.Err() != nil:
+		case errors.Is(runErr, migrate.ErrStopped) || (runErr != nil && ctx.Err() != nil):
+			fmt.Fprintf(g.stderr, "mailferry: %v\n", runErr)
 			code = max(code, exitSignal)
 		case runErr != nil:
 			printError(g.stderr, runErr)
@@ -63,7 +66,7 @@ func runJobs(ctx context.Context, g *globals, jobs []*jobfile.Job, reportPath st
 		case !sum.OK():
 			code = max(code, exitMessages)
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || code == exitSignal {
 			break
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -142,3 +143,41 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 func (l *limitedBuffer) String() string { return string(l.b) }
+
+// TestSigtermDrains sends SIGTERM mid-run: mailferry finishes the
+// message in flight, journals it, exits 130, and a rerun completes.
+func TestSigtermDrains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs child processes")
+	}
+	msgs := killCorpus(400)
+	pop := pop3test.NewServer(t, pop3test.WithUser("alice", "pw"), pop3test.WithMessages(msgs...))
+	imap, _ := imaptest.NewServer(t)
+	state := filepath.Join(t.TempDir(), "state.db")
+	env := []string{"MAILFERRY_SRC_PASSWORD=pw", "MAILFERRY_DST_PASSWORD=" + imaptest.Password}
+	args := []string{"migrate", "--state", state, "--progress", "none",
+		"pop3://alice@" + pop.Addr() + "?tls=none", "imap://" + imaptest.Username + "@" + imap + "?tls=none"}
+	cmd := mailferryCmd(t, env, args...)
+	out := &limitedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitSignal {
+		t.Fatalf("after SIGTERM: exit %d (%v), want %d\n%s", code, err, exitSignal, out)
+	}
+	if !strings.Contains(out.String(), "stopping after the messages in flight") {
+		t.Errorf("output does not say it is stopping: %s", out)
+	}
+	rerun := mailferryCmd(t, env, args...)
+	if b, err := rerun.CombinedOutput(); err != nil {
+		t.Fatalf("rerun: %v\n%s", err, b)
+	}
+	got := imaptest.Fetch(t, imap, imaptest.Username, imaptest.Password, "INBOX")
+	if len(got) != len(msgs) {
+		t.Errorf("target holds %d messages, want %d", len(got), len(msgs))
+	}
+}

@@ -24,15 +24,33 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	// The first SIGINT or SIGTERM lets the messages in flight finish and
+	// be journaled; a second one stops at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	drain := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "mailferry: stopping after the messages in flight (signal again to stop at once)")
+		close(drain)
+		<-sigs
+		cancel()
+	}()
+	os.Exit(runDrain(ctx, drain, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run executes the command line and returns the exit code; tests call it
 // directly.
 func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdin, stdout, stderr)
+	return runDrain(ctx, nil, args, stdin, stdout, stderr)
+}
+
+// runDrain is run with a channel that, once closed, asks running jobs to
+// stop gracefully.
+func runDrain(ctx context.Context, drain <-chan struct{}, args []string, stdin *os.File, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdin, stdout, stderr, drain)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {

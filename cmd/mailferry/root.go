@@ -18,10 +18,11 @@ type globals struct {
 	stdin    *os.File
 	stdout   io.Writer
 	stderr   io.Writer
+	drain    <-chan struct{} // closed on the first SIGINT/SIGTERM
 }
 
-func newRootCmd(stdin *os.File, stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+func newRootCmd(stdin *os.File, stdout, stderr io.Writer, drain <-chan struct{}) *cobra.Command {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, drain: drain}
 	root := &cobra.Command{
 		Use:   "mailferry",
 		Short: "Move and back up email without losing a byte",
