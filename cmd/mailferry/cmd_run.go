@@ -11,6 +11,7 @@ type runOptions struct {
 	job    string
 	report string
 	dryRun bool
+	daemon bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -23,9 +24,16 @@ after the other, or only the one named with --job. A job file builds exactly
 the same job as the equivalent "mailferry migrate" command line, and shares its
 state: either can resume the other.
 
+With --daemon, mailferry stays running and starts every job that has a
+"schedule:" (five-field cron syntax, local time) on time. A job never overlaps
+itself: jobs run one at a time, and a lock in the state directory keeps a
+second process from running the same job. SIGINT/SIGTERM let the message in
+flight finish and the journal commit before the daemon exits.
+
 Unknown keys and bad values are errors that name file:line.`,
 		Example: `  mailferry run jobs.yaml
-  mailferry run jobs.yaml --job alice-pop3-to-imap --dry-run`,
+  mailferry run jobs.yaml --job alice-pop3-to-imap --dry-run
+  mailferry run jobs.yaml --daemon`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runFile(cmd.Context(), g, o, args[0])
@@ -34,6 +42,7 @@ Unknown keys and bad values are errors that name file:line.`,
 	cmd.Flags().StringVar(&o.job, "job", "", "run only the job called `NAME`")
 	cmd.Flags().StringVar(&o.report, "report", "", "write a JSON report of the run to `FILE`")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "only count what would be copied; write nothing")
+	cmd.Flags().BoolVar(&o.daemon, "daemon", false, "stay running and start each job with a schedule: on time (cron syntax)")
 	return cmd
 }
 
@@ -65,6 +74,9 @@ func runFile(ctx context.Context, g *globals, o runOptions, path string) error {
 	}
 	if g.state == "" && f.State != "" {
 		g.state = f.State
+	}
+	if o.daemon {
+		return runDaemon(ctx, g, path, jobs, o.report, realClock, 0)
 	}
 	return runJobs(ctx, g, jobs, o.report)
 }

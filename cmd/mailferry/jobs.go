@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mailferry/mailferry/internal/jobfile"
 	"github.com/mailferry/mailferry/internal/journal"
+	"github.com/mailferry/mailferry/internal/lock"
 	"github.com/mailferry/mailferry/internal/runner"
 	"github.com/mailferry/mailferry/migrate"
 	"golang.org/x/term"
@@ -48,12 +50,19 @@ func runJobs(ctx context.Context, g *globals, jobs []*jobfile.Job, reportPath st
 			code = max(code, exitUsage)
 			continue
 		}
+		lk, err := lock.Acquire(filepath.Join(filepath.Dir(statePath), "locks"), job.Name)
+		if err != nil {
+			printError(g.stderr, withHint(err, "wait for the other run to finish, or stop it"))
+			code = max(code, exitFailed)
+			continue
+		}
 		ui := newProgress(g, job)
 		job.Events = ui.event
 		job.Drain = g.drain
 		ui.start()
 		sum, runErr := migrate.Run(ctx, job)
 		ui.stop()
+		lk.Release()
 		printSummary(g.stdout, job.Name, sum, runErr)
 		reports = append(reports, newReport(jf.Name, job.Name, sum, runErr))
 		switch {
