@@ -59,9 +59,10 @@ type Options struct {
 	Connections int
 
 	// MapMailbox maps a source mailbox to a target mailbox; skip drops
-	// the source mailbox. Nil maps every mailbox to itself and a POP3
-	// inbox to DefaultMailbox.
-	MapMailbox func(src string) (dst string, skip bool)
+	// the source mailbox. Nil maps a special-use mailbox to the target's
+	// mailbox of the same role, the inbox to DefaultMailbox, and every
+	// other mailbox to itself.
+	MapMailbox func(src MailboxRef) (dst string, skip bool)
 
 	// DefaultMailbox is the target mailbox for the source's INBOX when
 	// MapMailbox is nil ("INBOX" if empty).
@@ -83,6 +84,15 @@ type Options struct {
 
 	// Now returns the current time (tests set it).
 	Now func() time.Time
+}
+
+// MailboxRef describes a source mailbox to MapMailbox.
+type MailboxRef struct {
+	Name       string   // UTF-8, "/"-separated
+	SpecialUse []string // the source's roles for it, e.g. `\Sent`
+	// TargetForRole is the target's mailbox with the same role, if the
+	// source mailbox has a role and the target has such a mailbox.
+	TargetForRole string
 }
 
 // Stats are the job's running counters. All fields are updated

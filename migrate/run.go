@@ -47,6 +47,8 @@ type engine struct {
 	src        sources.Source
 	msgs       map[msgKey]*sources.Message // into the latest listing
 	srcEpoch   int                         // incremented on every reopen
+	boxes      map[string]sources.Mailbox  // the source\'s folders, if it reports them
+	roles      map[string]string           // the target\'s special-use role -> mailbox
 	concurrent bool                        // the source is a sources.ConcurrentOpener
 }
 
@@ -119,6 +121,14 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 		e.srcMu.Unlock()
 	}()
 
+	var pool *workerPool
+	if !e.opts.DryRun {
+		pool = newWorkerPool(e)
+		defer pool.close()
+		if err := e.loadMailboxes(ctx, pool.workers[0]); err != nil {
+			return e.sum, err
+		}
+	}
 	plan, err := e.plan(ctx, listed)
 	if err != nil {
 		return e.sum, err
@@ -127,9 +137,9 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	if e.opts.DryRun {
 		return e.sum, nil
 	}
-
-	pool := newWorkerPool(e)
-	defer pool.close()
+	if err := e.prepareMailboxes(ctx, pool.workers[0]); err != nil {
+		return e.sum, err
+	}
 	for _, mb := range plan {
 		if len(mb.todo) == 0 {
 			continue
@@ -245,10 +255,23 @@ func (e *engine) plan(ctx context.Context, listed []sources.Message) ([]*mailbox
 }
 
 func (e *engine) mapMailbox(src string) (string, bool) {
-	if e.opts.MapMailbox != nil {
-		return e.opts.MapMailbox(src)
+	ref := MailboxRef{Name: src}
+	if mb, ok := e.boxes[src]; ok {
+		ref.SpecialUse = mb.SpecialUse
+		for _, role := range mb.SpecialUse {
+			if name, ok := e.roles[role]; ok {
+				ref.TargetForRole = name
+				break
+			}
+		}
 	}
-	if src == "" || src == "INBOX" {
+	if e.opts.MapMailbox != nil {
+		return e.opts.MapMailbox(ref)
+	}
+	switch {
+	case ref.TargetForRole != "":
+		return ref.TargetForRole, false
+	case src == "" || src == "INBOX":
 		return e.opts.DefaultMailbox, false
 	}
 	return src, false

@@ -110,11 +110,14 @@ func password(ctx context.Context, ep *endpoint.Endpoint, spec secret.Spec, env,
 	return secret.Resolve(ctx, spec, e.Stdin, warn)
 }
 
-// MailboxMapper returns the engine's folder mapping for a job:
-// include/exclude patterns, folder_map, the target URL's mailbox for the
-// inbox, and target_prefix.
-func MailboxMapper(j *jobfile.Job, dst *endpoint.Endpoint) func(string) (string, bool) {
-	return func(src string) (string, bool) {
+// MailboxMapper returns the engine's folder mapping for a job, in this
+// order: include/exclude patterns on the source name; folder_map; with no
+// target_prefix, a special-use folder goes to the target's folder of the
+// same role; the inbox goes to the target URL's mailbox; target_prefix
+// is put before the result.
+func MailboxMapper(j *jobfile.Job, dst *endpoint.Endpoint) func(migrate.MailboxRef) (string, bool) {
+	return func(ref migrate.MailboxRef) (string, bool) {
+		src := ref.Name
 		if src == "" {
 			src = "INBOX"
 		}
@@ -127,6 +130,8 @@ func MailboxMapper(j *jobfile.Job, dst *endpoint.Endpoint) func(string) (string,
 		name := src
 		if m, ok := j.FolderMap[src]; ok {
 			name = m
+		} else if ref.TargetForRole != "" && j.TargetPrefix == "" {
+			return ref.TargetForRole, false
 		} else if strings.EqualFold(src, "INBOX") {
 			name = dst.MailboxOrDefault()
 		}

@@ -52,3 +52,17 @@ type Target interface {
 
 // Dialer opens a new Target session.
 type Dialer func(ctx context.Context) (Target, error)
+
+// SpecialUser is implemented by targets that know which mailbox serves
+// which role (RFC 6154: `\Sent`, `\Drafts`, `\Trash`, `\Junk`,
+// `\Archive`). The engine maps a source's special-use mailbox to the
+// target's mailbox of the same role, whatever each is called.
+type SpecialUser interface {
+	// SpecialUse returns role -> mailbox (UTF-8, "/"-separated).
+	SpecialUse(ctx context.Context) (map[string]string, error)
+}
+
+// Subscriber is implemented by targets with subscriptions (IMAP).
+type Subscriber interface {
+	Subscribe(ctx context.Context, mailbox string) error
+}
