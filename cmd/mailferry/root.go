@@ -59,5 +59,6 @@ Exit status: 0 all messages are on the target, 1 some messages failed (listed),
 	pf.StringVar(&g.progress, "progress", "auto", "progress display: auto (bar on a terminal, lines otherwise), bar, plain or none")
 	pf.StringVar(&g.interval, "progress-interval", "10s", "time between plain progress lines")
 	root.AddCommand(newMigrateCmd(g), newRunCmd(g), newDemoCmd(g))
+	root.AddCommand(newBackupCmd(g), newArchiveCmd(g), newVerifyCmd(g))
 	return root
 }
