@@ -11,15 +11,26 @@ import (
 	"github.com/mailferry/mailferry/internal/target"
 	"github.com/mailferry/mailferry/internal/target/imaptarget"
 	"github.com/mailferry/mailferry/sources"
+	imapsrc "github.com/mailferry/mailferry/sources/imap"
 	"github.com/mailferry/mailferry/sources/maildir"
 	"github.com/mailferry/mailferry/sources/mbox"
 	"github.com/mailferry/mailferry/sources/pop3"
 )
 
 // Source returns a function that opens the source an endpoint names.
-// password is ignored for local endpoints.
-func Source(ep *endpoint.Endpoint, password string) (func(ctx context.Context) (sources.Source, error), error) {
+// password is ignored for local endpoints; connections is how many
+// connections an IMAP source may read with at once.
+func Source(ep *endpoint.Endpoint, password string, connections int) (func(ctx context.Context) (sources.Source, error), error) {
 	switch {
+	case ep.IsIMAP():
+		cfg, err := IMAPConfig(ep, password)
+		if err != nil {
+			return nil, err
+		}
+		opts := imapsrc.Options{Mailbox: ep.Mailbox, Connections: connections}
+		return func(ctx context.Context) (sources.Source, error) {
+			return imapsrc.NewSource(ctx, cfg, opts)
+		}, nil
 	case ep.IsPOP3():
 		tlsConf, err := ep.TLSConfig()
 		if err != nil {

@@ -63,7 +63,7 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	openSource, err := connect.Source(src, srcPass)
+	openSource, err := connect.Source(src, srcPass, j.Connections)
 	if err != nil {
 		return nil, err
 	}

@@ -81,3 +81,35 @@ func Mailboxes(t testing.TB, addr, user, pass string) []string {
 	c.Logout().Wait()
 	return names
 }
+
+// Append logs in to addr without TLS and appends raw to mailbox (created
+// if missing) with flags and INTERNALDATE date.
+func Append(t testing.TB, addr, user, pass, mailbox string, raw []byte, flags []string, date time.Time) {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatalf("imaptest.Append: dial %s: %v", addr, err)
+	}
+	defer c.Close()
+	if err := c.Login(user, pass).Wait(); err != nil {
+		t.Fatalf("imaptest.Append: login: %v", err)
+	}
+	if mailbox != "INBOX" {
+		c.Create(mailbox, nil).Wait() // may exist already
+	}
+	var fl []imap.Flag
+	for _, f := range flags {
+		fl = append(fl, imap.Flag(f))
+	}
+	cmd := c.Append(mailbox, int64(len(raw)), &imap.AppendOptions{Flags: fl, Time: date})
+	if _, err := cmd.Write(raw); err != nil {
+		t.Fatalf("imaptest.Append: %v", err)
+	}
+	if err := cmd.Close(); err != nil {
+		t.Fatalf("imaptest.Append: %v", err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatalf("imaptest.Append: %v", err)
+	}
+	c.Logout().Wait()
+}
