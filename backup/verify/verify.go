@@ -29,27 +29,27 @@ const (
 
 // Problem is one damaged or missing message.
 type Problem struct {
-	Kind   string
-	Path   string // the message file, or the mbox file
-	Detail string // what was found, for a person
+	Kind   string `json:"kind"`
+	Path   string `json:"path"`   // the message file, or the mbox file
+	Detail string `json:"detail"` // what was found, for a person
 }
 
 func (p Problem) String() string { return p.Kind + ": " + p.Path + ": " + p.Detail }
 
 // Report is the outcome of Verify.
 type Report struct {
-	Folders  int   // Maildir folders and mbox files checked
-	Messages int   // messages the manifests record
-	Bytes    int64 // bytes read and checked
-	Problems []Problem
+	Folders  int       `json:"folders"`  // Maildir folders and mbox files checked
+	Messages int       `json:"messages"` // messages the manifests record
+	Bytes    int64     `json:"bytes"`    // bytes read and checked
+	Problems []Problem `json:"problems"`
 	// Unrecorded are Maildir message files no manifest entry accounts
 	// for: mail delivered by other programs, or a message stored just
 	// before a crash and then found again by the next run. They are
 	// not errors.
-	Unrecorded []string
+	Unrecorded []string `json:"unrecorded"`
 	// BadLines counts manifest lines that are not entries, such as a
 	// line torn by a crash. They are not errors.
-	BadLines int
+	BadLines int `json:"bad_manifest_lines"`
 }
 
 // OK reports whether every recorded message is present and intact.
