@@ -91,3 +91,29 @@ func crlf(s string) string {
 	}
 	return b.String()
 }
+
+// mustNew returns New(path, opts), closed when the test ends.
+func mustNew(t *testing.T, path string, opts Options) *Source {
+	t.Helper()
+	src, err := New(path, opts)
+	if err != nil {
+		t.Fatalf("New(%s) = %v", path, err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+// openAll returns the bytes Open delivers for m.
+func openAll(t *testing.T, src *Source, m sources.Message) string {
+	t.Helper()
+	rc, err := src.Open(context.Background(), m)
+	if err != nil {
+		t.Fatalf("Open(%s) = %v", m.ID, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("reading %s: %v", m.ID, err)
+	}
+	return string(b)
+}

@@ -9,23 +9,23 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"strings"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/mailferry/mailferry/sources"
+	"github.com/ulikunitz/xz"
 )
 
 // compression is how an mbox file is stored.
 type compression struct {
 	suffix string // ".gz", "" for a plain file
-	tool   string // external command that decompresses, or ""
 }
 
 var compressions = []compression{
 	{suffix: ".gz"},
 	{suffix: ".bz2"},
-	{suffix: ".xz", tool: "xz"},
-	{suffix: ".zst", tool: "zstd"},
+	{suffix: ".xz"},
+	{suffix: ".zst"},
 }
 
 // compressionOf returns the compression of the file named name, judged by
@@ -55,15 +55,9 @@ type stream struct {
 	cursor int64        // offset of the next byte dec delivers
 }
 
-// openStream opens path for reading. It checks that a needed
-// decompression tool exists.
+// openStream opens path for reading.
 func openStream(path string) (*stream, error) {
 	s := &stream{path: path, comp: compressionOf(path)}
-	if s.comp.tool != "" {
-		if _, err := exec.LookPath(s.comp.tool); err != nil {
-			return nil, fmt.Errorf("%s: reading %s files needs the %s command, which is not installed; install it or decompress the file first", path, s.comp.suffix, s.comp.tool)
-		}
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -127,48 +121,23 @@ func (s *stream) restart() error {
 		s.dec, s.stop = zr, zr.Close
 	case ".bz2":
 		s.dec, s.stop = bzip2.NewReader(bufio.NewReaderSize(s.f, 64<<10)), nil
-	default:
-		cmd := exec.Command(s.comp.tool, "-dc")
-		cmd.Stdin = s.f // the command reads the file from offset 0
-		out, err := cmd.StdoutPipe()
+	case ".xz":
+		zr, err := xz.NewReader(bufio.NewReaderSize(s.f, 64<<10))
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: not an xz file: %w", s.path, err)
 		}
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("%s: starting %s: %w", s.path, s.comp.tool, err)
+		s.dec, s.stop = zr, nil
+	case ".zst":
+		// Concurrency 1 decodes in the calling goroutine, block by
+		// block; memory is bounded by the window size the file declares
+		// (at most the library's default limit, 512 MiB).
+		zr, err := zstd.NewReader(bufio.NewReaderSize(s.f, 64<<10), zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			return fmt.Errorf("%s: not a zstd file: %w", s.path, err)
 		}
-		s.dec = &toolReader{r: out, cmd: cmd, stderr: &stderr, path: s.path}
-		s.stop = func() error {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			return nil
-		}
+		s.dec, s.stop = zr, func() error { zr.Close(); return nil }
 	}
 	return nil
-}
-
-// toolReader reads the output of a decompression command and reports
-// its failure at the end of the output.
-type toolReader struct {
-	r      io.Reader
-	cmd    *exec.Cmd
-	stderr *strings.Builder
-	path   string
-	done   bool
-}
-
-func (t *toolReader) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if err == io.EOF && !t.done {
-		t.done = true
-		if werr := t.cmd.Wait(); werr != nil {
-			msg := strings.TrimSpace(t.stderr.String())
-			return n, fmt.Errorf("%s -dc failed: %v: %s", t.cmd.Path, werr, msg)
-		}
-	}
-	return n, err
 }
 
 // endDecompressor stops a running decompressor, if any.
