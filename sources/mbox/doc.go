@@ -52,16 +52,58 @@
 //
 // # Files
 //
-// Files ending in .gz and .bz2 are decompressed in-process; .xz and
-// .zst through the xz and zstd commands, which must be installed. List
-// reads each file once, sequentially, keeping only per-message offsets,
-// sizes and digests; Open streams one message. For compressed files,
-// Open keeps the decompressor as a forward cursor, so opening messages
-// in file order decompresses the file once more in total.
+// Files ending in .gz, .bz2, .xz and .zst are decompressed in-process
+// (the xz and zstd decoders come from github.com/ulikunitz/xz and
+// github.com/klauspost/compress/zstd; no external command is needed).
+// List reads each file once, sequentially, keeping only per-message
+// offsets, sizes and digests; Open streams one message. For compressed
+// files, offsets are those of the decompressed bytes, and Open keeps
+// the decompressor as a forward cursor, so opening messages in file
+// order decompresses the file once more in total (opening one before
+// the cursor decompresses again from the start).
 //
 // A file may grow while it is read (mail appended). Open refuses a file
 // that was replaced or shortened since List; a message changed in place
 // fails its digest check at the end of its bytes with a
 // sources.MessageError, so a half-changed message is never delivered as
 // complete.
+//
+// # Index
+//
+// With Options.IndexDir set, List keeps an index of each file it has
+// read in that directory, so that a run resumed after a stop does not
+// read a large mbox file again. The index file of an mbox file is named
+// by the SHA-256 of the file's absolute path (".mbox-index" appended),
+// written to a temporary file and renamed into place, with mode 0600.
+// It holds the file's identity (size, modification time, device and
+// inode where the system has them, and SHA-256 digests of its first and
+// last 64 KiB), the variant used, and for each message the offsets of
+// its "From " line, first and last byte (in the decompressed file), its
+// line number, the size Open delivers, its date, flags and digest: all
+// that List reports and Open needs. A final SHA-256 of the index's
+// records guards against a damaged index. It is written and read record
+// by record, so memory stays proportional to the number of messages, as
+// List's own is.
+//
+// At the next List, the index is used when Options.Format is the same
+// and:
+//
+//   - the identity is the same: List reads only the index and the two
+//     64 KiB ends of the file;
+//   - the file only grew (same device and inode, and the same digests
+//     for the first and last 64 KiB of its old size, as when mail is
+//     appended, also as another gzip, bzip2, xz or zstd stream): List
+//     keeps the indexed messages except the last, and reads the file
+//     from the last message's "From " line on (that message may have
+//     been cut short while it was written). If the new mail changes the
+//     variant detected (a ">>From " line means mboxrd), or a
+//     Content-Length reached past that message, the whole file is read.
+//
+// Any other change (shorter, replaced, different bytes at either end,
+// other time) reads the whole file, and a missing or damaged index does
+// too; every List that reads the file writes the index again. A change
+// in the middle of the file that keeps its size and time escapes the
+// identity check, but not Open's digest check: the changed message
+// fails with a sources.MessageError at the end of its bytes. An index
+// that cannot be written is skipped: List still succeeds.
 package mbox

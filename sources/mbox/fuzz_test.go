@@ -74,7 +74,7 @@ func FuzzSplit(f *testing.F) {
 // byte: only blank lines before the first "From " line and one at the
 // end are dropped, and From lines and separators lie between segments.
 func checkCoverage(t *testing.T, path string, data []byte) {
-	segs, err := scan(context.Background(), bytes.NewReader(data), path)
+	segs, _, err := scan(context.Background(), bytes.NewReader(data), path, scanStart{})
 	if err != nil {
 		if !errors.Is(err, errNotMboxFile) {
 			t.Fatalf("scan() = %v", err)

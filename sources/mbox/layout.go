@@ -61,27 +61,70 @@ func clEnd(segs []segment, k int) int {
 // segments; anything else is read as mboxrd, which unquotes ">From "
 // exactly as mboxo does.
 func detect(segs []segment) string {
-	var q1, qN int64
-	for _, s := range segs {
-		q1 += s.q1
-		qN += s.qN
+	t, _ := tallyOf(segs, len(segs))
+	return t.format()
+}
+
+// tally sums up what detect needs to know of a run of segments, so
+// that the segments of a file read in two parts (an index of the start,
+// a scan of mail appended since) give the same answer as the whole.
+type tally struct {
+	segs    int64 // segments
+	q1, qN  int64 // lines quoted ">From " and ">>From " (or deeper)
+	chainOK bool  // Content-Length led from each message to the next
+	merged  bool  // some Content-Length joined segments
+}
+
+// add returns the tally of t's segments followed by u's. It is right
+// when t's Content-Length chain ended exactly where u's segments begin,
+// as tallyOf reports.
+func (t tally) add(u tally) tally {
+	return tally{
+		segs:    t.segs + u.segs,
+		q1:      t.q1 + u.q1,
+		qN:      t.qN + u.qN,
+		chainOK: t.chainOK && u.chainOK,
+		merged:  t.merged || u.merged,
 	}
-	if qN > 0 || len(segs) == 0 {
+}
+
+// format is the variant detect chooses for a tally.
+func (t tally) format() string {
+	switch {
+	case t.qN > 0 || t.segs == 0 || !t.chainOK:
 		return FormatMboxrd
-	}
-	merged := false
-	for k := 0; k < len(segs); {
-		j := clEnd(segs, k)
-		if j < 0 {
-			return FormatMboxrd
-		}
-		merged = merged || j > k
-		k = j + 1
-	}
-	if q1 > 0 && !merged {
+	case t.q1 > 0 && !t.merged:
 		return FormatMboxcl
 	}
 	return FormatMboxcl2
+}
+
+// tallyOf tallies segs[:n]. closed reports that nothing about those
+// segments depends on segments after them: no Content-Length among
+// them reaches past segs[n-1]. Then the tally, the variant's layout of
+// segs[:n] and the Content-Length chain (which ends exactly at n, or
+// broke before) stay the same whatever follows segs[n-1].
+func tallyOf(segs []segment, n int) (t tally, closed bool) {
+	t = tally{segs: int64(n), chainOK: true}
+	closed = true
+	for _, s := range segs[:n] {
+		t.q1 += s.q1
+		t.qN += s.qN
+		if s.clen >= 0 && s.hdrEnd >= 0 && s.hdrEnd+s.clen > segs[n-1].end {
+			closed = false
+		}
+	}
+	k := 0
+	for k < n {
+		j := clEnd(segs, k)
+		if j < 0 {
+			t.chainOK = false
+			break
+		}
+		t.merged = t.merged || j > k
+		k = j + 1
+	}
+	return t, closed
 }
 
 // layout turns segments into messages for a variant.

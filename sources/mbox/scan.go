@@ -50,6 +50,7 @@ type scanner struct {
 	path   string
 	segs   []segment
 	strict bool // the first "From " line was real: demand real ones
+	resume bool // strict is known: the scan began after the first line
 	off    int64
 	line   int64
 	h      hash.Hash
@@ -79,9 +80,22 @@ func errNotMbox(path string) error {
 	return sources.Permanent(fmt.Errorf("%s: %w (first line is not a \"From \" line)", path, errNotMboxFile))
 }
 
-// scan reads r, the whole (decompressed) file, and returns its segments.
-func scan(ctx context.Context, r io.Reader, path string) ([]segment, error) {
+// scanStart says where a scan begins: at the start of the file (the
+// zero value), or, to read mail appended since an earlier scan, at a
+// separating "From " line that scan found.
+type scanStart struct {
+	off    int64 // offset of the first byte read
+	lines  int64 // lines before it
+	resume bool  // off is a "From " line an earlier scan found
+	strict bool  // with resume: the file's first "From " line was real
+}
+
+// scan reads r, the (decompressed) file from offset from.off to its end,
+// and returns its segments. strict reports whether the file's first
+// "From " line was real (see scanner.strict).
+func scan(ctx context.Context, r io.Reader, path string, from scanStart) (segs []segment, strict bool, err error) {
 	sc := &scanner{path: path, h: sha256.New(), flagSets: map[string][]string{}}
+	sc.off, sc.line, sc.resume, sc.strict = from.off, from.lines, from.resume, from.strict
 	br := bufio.NewReaderSize(r, bufSize)
 	lineStart := true
 	for {
@@ -90,11 +104,11 @@ func scan(ctx context.Context, r io.Reader, path string) ([]segment, error) {
 			if lineStart {
 				sc.line++
 				if sc.line%ctxEvery == 0 && ctx.Err() != nil {
-					return nil, ctx.Err()
+					return nil, false, ctx.Err()
 				}
 				complete := err == nil || err == io.EOF
 				if e := sc.lineBegin(chunk, complete); e != nil {
-					return nil, e
+					return nil, false, e
 				}
 			} else {
 				sc.content(chunk, false)
@@ -106,7 +120,7 @@ func scan(ctx context.Context, r io.Reader, path string) ([]segment, error) {
 			break
 		}
 		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
-			return nil, fmt.Errorf("%s: reading at offset %d: %w", path, sc.off, err)
+			return nil, false, fmt.Errorf("%s: reading at offset %d: %w", path, sc.off, err)
 		}
 	}
 	if len(sc.segs) > 0 {
@@ -116,7 +130,7 @@ func scan(ctx context.Context, r io.Reader, path string) ([]segment, error) {
 		}
 		sc.closeSegment(end)
 	}
-	return sc.segs, nil
+	return sc.segs, sc.strict, nil
 }
 
 // lineBegin handles the first piece of a line; complete says the piece
@@ -125,7 +139,7 @@ func (sc *scanner) lineBegin(chunk []byte, complete bool) error {
 	blank := complete && (string(chunk) == "\n" || string(chunk) == "\r\n")
 	if complete && bytes.HasPrefix(chunk, []byte(fromPrefix)) && (len(sc.segs) == 0 || sc.pending != nil) {
 		fl := parseFromLine(chunk)
-		if len(sc.segs) == 0 {
+		if len(sc.segs) == 0 && !sc.resume {
 			sc.strict = fl.real
 		}
 		if fl.real || !sc.strict {

@@ -2,7 +2,6 @@ package mbox
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +17,14 @@ type Options struct {
 	// Format is the mbox variant: "mboxrd", "mboxo", "mboxcl" or
 	// "mboxcl2"; "" detects it for each file (see the package comment).
 	Format string
+
+	// IndexDir, if set, is a directory where List keeps an index of
+	// each mbox file it reads, so that the next List of an unchanged
+	// file reads the index instead of the file, and the next List of a
+	// file with mail appended reads only the new mail (see the package
+	// comment). It is created if missing. The index is a cache: a
+	// missing, damaged or outdated one only means reading the file.
+	IndexDir string
 }
 
 // Source reads one mbox file, or a directory tree of them, as a
@@ -27,6 +34,8 @@ type Source struct {
 	boxes []*mailbox     // sorted by name
 	open  *mailbox       // the mailbox whose file is open, if any
 	spare *messageReader // a closed reader, reused by Open
+
+	scannedBytes int64 // bytes of mbox files read by scans (for tests)
 }
 
 var (
@@ -77,7 +86,8 @@ func checkFormat(f string) error {
 }
 
 // List calls fn for every message, mailbox by mailbox in name order,
-// each in file order. The first List of a mailbox reads its whole file.
+// each in file order. The first List of a mailbox reads its whole file,
+// or its index (Options.IndexDir).
 func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error {
 	for _, mb := range s.boxes {
 		if err := s.scan(ctx, mb); err != nil {
@@ -193,60 +203,6 @@ func (s *Source) stream(mb *mailbox) (*stream, error) {
 	}
 	mb.st, s.open = st, mb
 	return st, nil
-}
-
-// scan reads mb's file once and records its messages.
-func (s *Source) scan(ctx context.Context, mb *mailbox) error {
-	if mb.scanned {
-		return nil
-	}
-	st, err := s.stream(mb)
-	if err != nil {
-		return err
-	}
-	fi, err := st.f.Stat()
-	if err != nil {
-		return sources.Permanent(err)
-	}
-	r, err := st.readerAt(0)
-	if err != nil {
-		return err
-	}
-	segs, err := scan(ctx, r, mb.path)
-	if err != nil {
-		return err
-	}
-	format := s.opts.Format
-	if format == "" {
-		format = detect(segs)
-	}
-	msgs := layout(segs, format)
-	if err := rehash(st, msgs); err != nil {
-		return err
-	}
-	mb.msgs, mb.format, mb.fi, mb.scanned = msgs, format, fi, true
-	return nil
-}
-
-// rehash computes the digest of messages that span several segments,
-// in one pass over the file.
-func rehash(st *stream, msgs []entry) error {
-	for i := range msgs {
-		e := &msgs[i]
-		if !e.merged {
-			continue
-		}
-		r, err := st.readerAt(e.start)
-		if err != nil {
-			return err
-		}
-		h := sha256.New()
-		if _, err := io.CopyN(h, r, e.end-e.start); err != nil {
-			return fmt.Errorf("%s: reading at offset %d: %w", st.path, e.start, err)
-		}
-		copy(e.sum[:], h.Sum(nil))
-	}
-	return nil
 }
 
 // message describes an entry as a sources.Message.
