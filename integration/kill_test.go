@@ -1,0 +1,174 @@
+package integration
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// killSeed returns the seed for the random kill moments: from
+// MAILFERRY_KILL_SEED if set (to repeat a failure), else the clock. It
+// logs the seed.
+func killSeed(t *testing.T) uint64 {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("MAILFERRY_KILL_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("MAILFERRY_KILL_SEED=%q: %v", s, err)
+		}
+		seed = n
+	}
+	t.Logf("kill seed %d (MAILFERRY_KILL_SEED=%d repeats it)", seed, seed)
+	return seed
+}
+
+// TestKillAndRerunBinary runs the mailferry binary from POP3 to IMAP,
+// SIGKILLs it at random moments and reruns it until it exits 0: the
+// target must then hold every message exactly once. With
+// --delete-source, no kill may ever lose a message (each is on the
+// source or on the target) and the final run empties the source.
+func TestKillAndRerunBinary(t *testing.T) {
+	for _, deleteSource := range []bool{false, true} {
+		t.Run(fmt.Sprintf("delete-source=%v", deleteSource), func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(killSeed(t), 2))
+			srv := startDovecot(t)
+			want := deliverAll(t, srv, "alice", resumeCorpus(13, 150, 400_000))
+			args := []string{"migrate", "--state", statePath(t), "--progress", "none",
+				popURL(srv, "alice"), imapURL(srv, "bob", "")}
+			if deleteSource {
+				args = append(args, "--delete-source")
+			}
+			watch := dialIMAP(t, srv, "bob")
+			defer watch.Close()
+			kills, last := 0, 0
+			for run := 0; ; run++ {
+				if run > 30 {
+					t.Fatalf("no clean finish after %d runs", run)
+				}
+				// The first runs die at a random moment: early (start-up,
+				// login, listing) or once the target holds a few more
+				// messages, plus a little (mid-message, between APPEND and
+				// journal); runs 6 and 7 once the target is complete
+				// (deletion, QUIT). Later runs may finish.
+				var kill killAt
+				switch {
+				case run >= 8:
+					kill = killAt{delay: 2 * time.Minute}
+				case run >= 6:
+					kill = killAt{count: len(want), delay: time.Duration(rng.IntN(40)) * time.Millisecond}
+				case rng.IntN(4) == 0:
+					kill = killAt{delay: time.Duration(rng.IntN(150)) * time.Millisecond}
+				default:
+					step := 1 + rng.IntN(max(1, (len(want)-last)/3))
+					kill = killAt{count: min(last+step, len(want)), delay: time.Duration(rng.IntN(40)) * time.Millisecond}
+				}
+				start := time.Now()
+				code, out := runKilled(t, args, kill, func() int { return messageCount(t, watch, "INBOX") })
+				if code == 0 {
+					t.Logf("clean finish on run %d after %d kills (%v)", run, kills, time.Since(start))
+					break
+				}
+				if code != -1 {
+					t.Fatalf("run %d: exit code %d, want 0 or a kill\n%s", run, code, out)
+				}
+				kills++
+				got := fetchMailbox(t, srv, "bob", "INBOX")
+				last = len(got)
+				t.Logf("run %d killed (at %d messages + %v, after %v): target holds %d", run, kill.count, kill.delay, time.Since(start), last)
+				if deleteSource {
+					checkNothingLost(t, fmt.Sprintf("after kill %d", kills), popMessages(t, srv, "alice"), got, want)
+				}
+			}
+			if kills < 4 {
+				t.Errorf("only %d kills landed; the test proves little", kills)
+			}
+			checkExactlyOnce(t, "bob's INBOX after kills and reruns", fetchMailbox(t, srv, "bob", "INBOX"), want)
+			if deleteSource {
+				if left := popMessages(t, srv, "alice"); len(left) != 0 {
+					t.Errorf("alice's POP3 maildrop after a clean --delete-source run holds %d messages, want 0", len(left))
+				}
+			}
+		})
+	}
+}
+
+// killAt says when to kill a run: once the target holds count messages
+// (if count > 0), delay later.
+type killAt struct {
+	count int
+	delay time.Duration
+}
+
+// runKilled runs mailferry with args and SIGKILLs it at the moment kill
+// names, using onTarget to count the target's messages, unless it ends
+// before. It returns the exit code (-1 when killed) and the tail of its
+// output.
+func runKilled(t *testing.T, args []string, kill killAt, onTarget func() int) (int, string) {
+	t.Helper()
+	cmd := mailferry(t, nil, args...)
+	out := &tailBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	ended := func(d time.Duration) bool {
+		select {
+		case <-done:
+			return true
+		case <-time.After(d):
+			return false
+		}
+	}
+	for kill.count > 0 && onTarget() < kill.count {
+		if ended(5 * time.Millisecond) {
+			break
+		}
+	}
+	if !ended(kill.delay) {
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-done
+	}
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		return -1, out.String()
+	}
+	return cmd.ProcessState.ExitCode(), out.String()
+}
+
+// messageCount returns the number of messages in mailbox (STATUS), 0 if
+// it does not exist yet.
+func messageCount(t *testing.T, c *imapclient.Client, mailbox string) int {
+	t.Helper()
+	st, err := c.Status(mailbox, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil || st.NumMessages == nil {
+		return 0
+	}
+	return int(*st.NumMessages)
+}
+
+// checkNothingLost fails the test unless every message of want is on the
+// source or the target, as often as want holds it.
+func checkNothingLost(t *testing.T, when string, source, target, want []stored) {
+	t.Helper()
+	onSource, onTarget, need := counts(source), counts(target), counts(want)
+	for _, w := range want {
+		if n := onSource[w.Sum] + onTarget[w.Sum]; n < need[w.Sum] {
+			t.Errorf("%s: message %s is %d times on the source and %d times on the target, want at least %d in all",
+				when, w, onSource[w.Sum], onTarget[w.Sum], need[w.Sum])
+			need[w.Sum] = 0
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
