@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/mailferry/mailferry/internal/jobfile"
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ type runOptions struct {
 	report string
 	dryRun bool
 	daemon bool
+	shard  string
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -42,6 +44,8 @@ Unknown keys and bad values are errors that name file:line.`,
 	cmd.Flags().StringVar(&o.job, "job", "", "run only the job called `NAME`")
 	cmd.Flags().StringVar(&o.report, "report", "", "write a JSON report of the run to `FILE`")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "only count what would be copied; write nothing")
+	cmd.Flags().IntVar(&g.parallel, "parallel", 1, "run `N` jobs (accounts) at once; one failing job does not stop the others")
+	cmd.Flags().StringVar(&o.shard, "shard", "", "run only the I-th of N disjoint slices of the jobs, `I/N` (0 <= I < N), e.g. $JOB_COMPLETION_INDEX/10")
 	cmd.Flags().BoolVar(&o.daemon, "daemon", false, "stay running and start each job with a schedule: on time (cron syntax)")
 	return cmd
 }
@@ -63,6 +67,11 @@ func runFile(ctx context.Context, g *globals, o runOptions, path string) error {
 			jobs = append(jobs, &f.Jobs[i])
 		}
 	}
+	if o.shard != "" {
+		if jobs, err = shard(jobs, o.shard); err != nil {
+			return usageError(err)
+		}
+	}
 	for _, j := range jobs {
 		if j.Mode != "" && j.Mode != jobfile.ModeMigrate {
 			return usageError(withHint(errorf("%s: job %q: mode %q is not supported yet", path, j.Name, j.Mode),
@@ -79,4 +88,21 @@ func runFile(ctx context.Context, g *globals, o runOptions, path string) error {
 		return runDaemon(ctx, g, path, jobs, o.report, realClock, 0)
 	}
 	return runJobs(ctx, g, jobs, o.report)
+}
+
+// shard keeps the jobs whose position in the file is I modulo N: the
+// same file gives every machine a disjoint, deterministic slice, and
+// together the slices cover every job.
+func shard(jobs []*jobfile.Job, spec string) ([]*jobfile.Job, error) {
+	var i, n int
+	if _, err := fmt.Sscanf(spec, "%d/%d", &i, &n); err != nil || n < 1 || i < 0 || i >= n {
+		return nil, fmt.Errorf("--shard %q: want I/N with 0 <= I < N, e.g. 0/4", spec)
+	}
+	var out []*jobfile.Job
+	for k, j := range jobs {
+		if k%n == i {
+			out = append(out, j)
+		}
+	}
+	return out, nil
 }

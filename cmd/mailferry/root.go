@@ -19,6 +19,7 @@ type globals struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	drain    <-chan struct{} // closed on the first SIGINT/SIGTERM
+	parallel int             // jobs (accounts) run at once
 }
 
 func newRootCmd(stdin *os.File, stdout, stderr io.Writer, drain <-chan struct{}) *cobra.Command {

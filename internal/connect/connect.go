@@ -17,10 +17,18 @@ import (
 	"github.com/mailferry/mailferry/sources/pop3"
 )
 
+// SourceOptions tune how a source is opened.
+type SourceOptions struct {
+	Password    string // ignored for local endpoints
+	Connections int    // how many connections an IMAP source may read with at once
+	// IndexDir is where mbox sources keep their scan indexes, so that a
+	// rerun does not reread an unchanged file ("" disables them).
+	IndexDir string
+}
+
 // Source returns a function that opens the source an endpoint names.
-// password is ignored for local endpoints; connections is how many
-// connections an IMAP source may read with at once.
-func Source(ep *endpoint.Endpoint, password string, connections int) (func(ctx context.Context) (sources.Source, error), error) {
+func Source(ep *endpoint.Endpoint, o SourceOptions) (func(ctx context.Context) (sources.Source, error), error) {
+	password, connections := o.Password, o.Connections
 	switch {
 	case ep.IsIMAP():
 		cfg, err := IMAPConfig(ep, password)
@@ -49,7 +57,7 @@ func Source(ep *endpoint.Endpoint, password string, connections int) (func(ctx c
 		}, nil
 	case ep.Scheme == endpoint.Mbox:
 		return func(context.Context) (sources.Source, error) {
-			s, err := mbox.New(ep.Path, mbox.Options{Format: ep.Format})
+			s, err := mbox.New(ep.Path, mbox.Options{Format: ep.Format, IndexDir: o.IndexDir})
 			if err != nil {
 				return nil, sources.Permanent(err)
 			}

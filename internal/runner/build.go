@@ -22,10 +22,11 @@ import (
 
 // Env is what a built job needs from its surroundings.
 type Env struct {
-	Journal *journal.Journal
-	Stdin   *os.File     // for password prompts; nil disables them
-	Warn    func(string) // warnings for a person (insecure TLS, open password files)
-	Now     func() time.Time
+	Journal  *journal.Journal
+	IndexDir string       // for mbox scan indexes, usually beside the state database
+	Stdin    *os.File     // for password prompts; nil disables them
+	Warn     func(string) // warnings for a person (insecure TLS, open password files)
+	Now      func() time.Time
 }
 
 // JournalKey is the name under which a job's copies are journaled: the
@@ -63,7 +64,7 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	openSource, err := connect.Source(src, srcPass, j.Connections)
+	openSource, err := connect.Source(src, connect.SourceOptions{Password: srcPass, Connections: j.Connections, IndexDir: env.IndexDir})
 	if err != nil {
 		return nil, err
 	}
