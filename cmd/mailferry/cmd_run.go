@@ -73,10 +73,6 @@ func runFile(ctx context.Context, g *globals, o runOptions, path string) error {
 		}
 	}
 	for _, j := range jobs {
-		if j.Mode != "" && j.Mode != jobfile.ModeMigrate {
-			return usageError(withHint(errorf("%s: job %q: mode %q is not supported yet", path, j.Name, j.Mode),
-				"run it with --job naming a migrate job, or remove the job"))
-		}
 		if o.dryRun {
 			j.DryRun = true
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/mailferry/mailferry/internal/jobfile"
 	"github.com/mailferry/mailferry/internal/journal"
 	"github.com/mailferry/mailferry/internal/secret"
+	"github.com/mailferry/mailferry/internal/target"
 	"github.com/mailferry/mailferry/migrate"
 	"github.com/mailferry/mailferry/sources"
 )
@@ -68,7 +69,12 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	dial, err := connect.Target(dst, dstPass)
+	var dial target.Dialer
+	if dst.IsLocal() && (j.Mode == jobfile.ModeBackup || j.Mode == jobfile.ModeArchive) {
+		dial, err = connect.LocalTarget(dst, connect.LocalOptions{ByYear: j.ByYear})
+	} else {
+		dial, err = connect.Target(dst, dstPass)
+	}
 	if err != nil {
 		return nil, err
 	}
