@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,6 +34,22 @@ func newWorkerPool(e *engine) *workerPool {
 func (p *workerPool) close() {
 	for _, w := range p.workers {
 		w.closeTarget()
+	}
+}
+
+// droppedFlags gathers the flags and keywords the target sessions could
+// not store (see target.FlagDropper).
+func (w *worker) noteDropped() {
+	fd, ok := w.t.(target.FlagDropper)
+	if !ok {
+		return
+	}
+	w.e.evMu.Lock()
+	defer w.e.evMu.Unlock()
+	for _, f := range fd.DroppedFlags() {
+		if !slices.Contains(w.e.sum.DroppedFlags, f) {
+			w.e.sum.DroppedFlags = append(w.e.sum.DroppedFlags, f)
+		}
 	}
 }
 
@@ -153,12 +170,11 @@ func (w *worker) dial(ctx context.Context) error {
 
 func (w *worker) closeTarget() {
 	if w.t != nil {
+		w.noteDropped()
 		w.t.Close()
 		w.t = nil
 	}
 }
-
-var _ target.Target // the pool speaks only the Target interface
 
 // backoff returns the wait before attempt+1: base doubled per attempt,
 // capped at 30s, with up to 25% jitter.

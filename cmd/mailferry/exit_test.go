@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,5 +96,17 @@ func TestConnectionCutsMidMessage(t *testing.T) {
 	}
 	if len(got) != len(msgs) {
 		t.Errorf("target holds %d messages, want %d", len(got), len(msgs))
+	}
+}
+
+func TestDroppedKeywordsAreReported(t *testing.T) {
+	dir := t.TempDir()
+	mbox := filepath.Join(dir, "in.mbox")
+	os.WriteFile(mbox, []byte("From a@example.com Sat Jan  1 00:00:00 2022\nX-Keywords: Work\nSubject: one\n\nhi\n"), 0o600)
+	srv := imaptest.NewServerOptions(t, imaptest.Options{Username: "bob", Password: "pw", NoKeywords: true})
+	t.Setenv("MAILFERRY_DST_PASSWORD", "pw")
+	code, stdout, stderr := runCLI(t, "migrate", "--state", filepath.Join(dir, "s.db"), "--progress", "none", "mbox:"+mbox, "imap://bob@"+srv.Addr+"?tls=none")
+	if code != exitOK || !strings.Contains(stdout, "flags the target does not accept: Work") {
+		t.Errorf("migrate = exit %d, stdout %q, stderr %q; want the dropped keyword reported", code, stdout, stderr)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -41,6 +42,9 @@ func printSummary(w io.Writer, name string, s *migrate.Summary, err error) {
 		rate = fmt.Sprintf(", %s/s", humanize.Bytes(uint64(float64(s.Bytes)/secs)))
 	}
 	fmt.Fprintf(w, "  time           %s%s\n", s.Elapsed.Round(10*time.Millisecond), rate)
+	if len(s.DroppedFlags) > 0 {
+		fmt.Fprintf(w, "  not stored     flags the target does not accept: %s\n", strings.Join(s.DroppedFlags, " "))
+	}
 	for _, f := range s.Failed {
 		fmt.Fprintf(w, "  failed: %s: %s: %v\n", f.Mailbox, f.Location, f.Err)
 	}

@@ -66,3 +66,10 @@ type SpecialUser interface {
 type Subscriber interface {
 	Subscribe(ctx context.Context, mailbox string) error
 }
+
+// FlagDropper is implemented by targets that leave out flags or keywords
+// they cannot store (a mailbox whose PERMANENTFLAGS lacks `\*`), so the
+// engine can report them instead of losing them silently.
+type FlagDropper interface {
+	DroppedFlags() []string
+}
