@@ -128,9 +128,14 @@ func TestPOP3ToIMAPByteExact(t *testing.T) {
 		t.Fatalf("POP3 RETR of the 50 MB message: sha256 %x, want %x", got, hugeSum)
 	}
 
-	sum := mustRun(t, newJob(t, popURL(srv, "alice"), imapURL(srv, "bob", "")), statePath(t))
+	j, state := newJob(t, popURL(srv, "alice"), imapURL(srv, "bob", "")), statePath(t)
+	sum := mustRun(t, j, state)
 	if sum.Copied != int64(len(served)) {
 		t.Errorf("migrate.Run: Copied = %d, want %d", sum.Copied, len(served))
+	}
+	// A second run finds everything done.
+	if sum := mustRun(t, j, state); sum.Copied != 0 || sum.AlreadyThere != int64(len(served)) {
+		t.Errorf("second migrate.Run: Copied = %d, AlreadyThere = %d, want 0, %d", sum.Copied, sum.AlreadyThere, len(served))
 	}
 
 	got := fetchMailbox(t, srv, "bob", "INBOX")
@@ -156,4 +161,19 @@ func TestPOP3ToIMAPByteExact(t *testing.T) {
 			t.Errorf("bob's message %s has flags %v, want none", g, g.Flags)
 		}
 	}
+}
+
+// TestPOP3ToIMAPNULByte migrates a message holding a NUL byte. IMAP
+// FETCH BODY[] cannot show a NUL (Dovecot sends 0x80 instead), so the
+// copy is read back over bob's POP3, which serves the stored bytes.
+func TestPOP3ToIMAPNULByte(t *testing.T) {
+	t.Parallel()
+	srv := startDovecot(t)
+	raw := []byte("Subject: nul\r\nMessage-ID: <nul@example.com>\r\n\r\na\x00b\r\n")
+	want := deliverAll(t, srv, "alice", [][]byte{raw})
+	if !bytes.Equal(want[0].Body, raw) {
+		t.Fatalf("POP3 RETR 1 as alice = %q, want %q", want[0].Body, raw)
+	}
+	mustRun(t, newJob(t, popURL(srv, "alice"), imapURL(srv, "bob", "")), statePath(t))
+	checkExactlyOnce(t, "bob's INBOX, read over POP3", popMessages(t, srv, "bob"), want)
 }

@@ -1,9 +1,11 @@
 package integration
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -48,48 +50,12 @@ func TestKillAndRerunBinary(t *testing.T) {
 			}
 			watch := dialIMAP(t, srv, "bob")
 			defer watch.Close()
-			kills, last := 0, 0
-			for run := 0; ; run++ {
-				if run > 30 {
-					t.Fatalf("no clean finish after %d runs", run)
-				}
-				// The first runs die at a random moment: early (start-up,
-				// login, listing) or once the target holds a few more
-				// messages, plus a little (mid-message, between APPEND and
-				// journal); runs 6 and 7 once the target is complete
-				// (deletion, QUIT). Later runs may finish.
-				var kill killAt
-				switch {
-				case run >= 8:
-					kill = killAt{delay: 2 * time.Minute}
-				case run >= 6:
-					kill = killAt{count: len(want), delay: time.Duration(rng.IntN(40)) * time.Millisecond}
-				case rng.IntN(4) == 0:
-					kill = killAt{delay: time.Duration(rng.IntN(150)) * time.Millisecond}
-				default:
-					step := 1 + rng.IntN(max(1, (len(want)-last)/3))
-					kill = killAt{count: min(last+step, len(want)), delay: time.Duration(rng.IntN(40)) * time.Millisecond}
-				}
-				start := time.Now()
-				code, out := runKilled(t, args, kill, func() int { return messageCount(t, watch, "INBOX") })
-				if code == 0 {
-					t.Logf("clean finish on run %d after %d kills (%v)", run, kills, time.Since(start))
-					break
-				}
-				if code != -1 {
-					t.Fatalf("run %d: exit code %d, want 0 or a kill\n%s", run, code, out)
-				}
-				kills++
-				got := fetchMailbox(t, srv, "bob", "INBOX")
-				last = len(got)
-				t.Logf("run %d killed (at %d messages + %v, after %v): target holds %d", run, kill.count, kill.delay, time.Since(start), last)
+			killAndRerun(t, rng, args, len(want), func() int { return messageCount(t, watch, "INBOX") }, func(kills int) {
 				if deleteSource {
-					checkNothingLost(t, fmt.Sprintf("after kill %d", kills), popMessages(t, srv, "alice"), got, want)
+					checkNothingLost(t, fmt.Sprintf("after kill %d", kills),
+						popMessages(t, srv, "alice"), fetchMailbox(t, srv, "bob", "INBOX"), want)
 				}
-			}
-			if kills < 4 {
-				t.Errorf("only %d kills landed; the test proves little", kills)
-			}
+			})
 			checkExactlyOnce(t, "bob's INBOX after kills and reruns", fetchMailbox(t, srv, "bob", "INBOX"), want)
 			if deleteSource {
 				if left := popMessages(t, srv, "alice"); len(left) != 0 {
@@ -97,6 +63,53 @@ func TestKillAndRerunBinary(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// killAndRerun runs mailferry with args, SIGKILLs the first runs at
+// random moments and reruns it until it exits 0. total is the number of
+// messages the target must end up with; onTarget counts what it holds;
+// afterKill runs after each kill.
+func killAndRerun(t *testing.T, rng *rand.Rand, args []string, total int, onTarget func() int, afterKill func(kills int)) {
+	t.Helper()
+	kills := 0
+	for run := 0; ; run++ {
+		if run > 30 {
+			t.Fatalf("no clean finish after %d runs", run)
+		}
+		// The first runs die at a random moment: early (start-up, login,
+		// listing) or once the target holds a few more messages, plus a
+		// little (mid-message, between APPEND and journal); runs 6 and 7
+		// once the target is complete (deletion, QUIT). Later runs may
+		// finish.
+		last := onTarget()
+		var kill killAt
+		switch {
+		case run >= 8:
+			kill = killAt{delay: 2 * time.Minute}
+		case run >= 6:
+			kill = killAt{count: total, delay: time.Duration(rng.IntN(40)) * time.Millisecond}
+		case rng.IntN(4) == 0:
+			kill = killAt{delay: time.Duration(rng.IntN(150)) * time.Millisecond}
+		default:
+			step := 1 + rng.IntN(max(1, (total-last)/3))
+			kill = killAt{count: min(last+step, total), delay: time.Duration(rng.IntN(40)) * time.Millisecond}
+		}
+		start := time.Now()
+		code, out := runKilled(t, args, kill, onTarget)
+		if code == 0 {
+			t.Logf("clean finish on run %d after %d kills (%v)", run, kills, time.Since(start))
+			break
+		}
+		if code != -1 {
+			t.Fatalf("run %d: exit code %d, want 0 or a kill\n%s", run, code, out)
+		}
+		kills++
+		t.Logf("run %d killed (at %d messages + %v, after %v): target holds %d", run, kill.count, kill.delay, time.Since(start), onTarget())
+		afterKill(kills)
+	}
+	if kills < 4 {
+		t.Errorf("only %d kills landed; the test proves little", kills)
 	}
 }
 
@@ -170,5 +183,57 @@ func checkNothingLost(t *testing.T, when string, source, target, want []stored) 
 	}
 	if t.Failed() {
 		t.FailNow()
+	}
+}
+
+// TestKillAndRerunMaildirParallel SIGKILLs and reruns a Maildir -> IMAP
+// migration that appends over four connections at once (a Maildir can
+// be read in parallel), with identical messages inside one folder and
+// across folders, and LF files whose exact size is known only after
+// reading: each folder must end up with each of its messages once.
+func TestKillAndRerunMaildirParallel(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(killSeed(t), 3))
+	srv := startDovecot(t)
+	root := t.TempDir()
+	folders := map[string]string{"INBOX": "", "Sent": ".Sent", "Archive/2023": ".Archive.2023"}
+	want := map[string][]stored{}
+	twin := []byte("From: twin@example.com\r\nSubject: twin in two folders\r\n\r\nsame\r\n")
+	total := 0
+	for mailbox, dir := range folders {
+		for _, sub := range []string{"cur", "new", "tmp"} {
+			if err := os.MkdirAll(filepath.Join(root, dir, sub), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n := map[string]int{"INBOX": 120, "Sent": 30, "Archive/2023": 30}[mailbox]
+		msgs := append(resumeCorpus(uint64(len(mailbox)), n, 300_000), twin)
+		for i, raw := range msgs {
+			file := raw
+			if i%2 == 1 {
+				file = bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))
+			}
+			name := filepath.Join(root, dir, "cur", fmt.Sprintf("17000%05d.M%dP1.host:2,", i, i))
+			if err := os.WriteFile(name, file, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			want[mailbox] = append(want[mailbox], stored{Sum: digest(raw), Size: int64(len(raw))})
+		}
+		total += len(msgs)
+	}
+	args := []string{"migrate", "--state", statePath(t), "--progress", "none", "--connections", "4",
+		"maildir:" + root, imapURL(srv, "bob", "")}
+	watch := dialIMAP(t, srv, "bob")
+	defer watch.Close()
+	onTarget := func() int {
+		n := 0
+		for mailbox := range folders {
+			n += messageCount(t, watch, mailbox)
+		}
+		return n
+	}
+	killAndRerun(t, rng, args, total, onTarget, func(int) {})
+	for mailbox := range folders {
+		checkExactlyOnce(t, "bob's "+mailbox+" after kills and reruns", fetchMailbox(t, srv, "bob", mailbox), want[mailbox])
 	}
 }

@@ -101,7 +101,7 @@ type maildirFile struct {
 }
 
 // TestMaildirIntoDovecot migrates a Maildir++ tree (INBOX, .Sent,
-// .Archive.2023) with flags in the file names, per-folder
+// .Archive.2023, a modified UTF-7 name, a name with a space) with flags in the file names, per-folder
 // dovecot-keywords and mtimes as arrival dates into IMAP folders.
 func TestMaildirIntoDovecot(t *testing.T) {
 	t.Parallel()
@@ -121,6 +121,10 @@ func TestMaildirIntoDovecot(t *testing.T) {
 			"Subject: archived draft\n\nK\xc3\xb6ln\n", []string{`Project-X`, `\Draft`}, day(3, 1)}},
 		{".Archive.2023/new/1700000006.M6P1.host", localMessage{"Archive/2023",
 			"Subject: archived, no final newline\n\nlast", nil, day(3, 2)}},
+		{".Entw&APw-rfe/cur/1700000007.M7P1.host:2,D", localMessage{"Entw\u00fcrfe",
+			"Subject: draft in a folder Dovecot named in modified UTF-7\n\nx\n", []string{`\Draft`}, day(4, 1)}},
+		{".My Folder/cur/1700000008.M8P1.host:2,", localMessage{"My Folder",
+			"Subject: folder name with a space\n\ny\n", nil, day(4, 2)}},
 	}
 	write := func(rel, data string) {
 		p := filepath.Join(root, rel)
@@ -131,7 +135,7 @@ func TestMaildirIntoDovecot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, dir := range []string{"", ".Sent", ".Archive.2023"} {
+	for _, dir := range []string{"", ".Sent", ".Archive.2023", ".Entw&APw-rfe", ".My Folder"} {
 		for _, sub := range []string{"cur", "new", "tmp"} {
 			if err := os.MkdirAll(filepath.Join(root, dir, sub), 0o755); err != nil {
 				t.Fatal(err)
@@ -156,7 +160,7 @@ func TestMaildirIntoDovecot(t *testing.T) {
 	mustRun(t, newJob(t, "maildir:"+root, imapURL(srv, "bob", "")), statePath(t))
 	names := mailboxes(t, srv, "bob")
 	fetched := map[string][]stored{}
-	for _, mb := range []string{"INBOX", "Sent", "Archive/2023"} {
+	for _, mb := range []string{"INBOX", "Sent", "Archive/2023", "Entw\u00fcrfe", "My Folder"} {
 		if !slices.Contains(names, mb) {
 			t.Errorf("bob's mailboxes = %v, want %s among them", names, mb)
 		}
