@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,8 +81,8 @@ func TestDryRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("mailferry migrate --dry-run: exit code %d, want 0\n%s%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, strconv.Itoa(len(want))) {
-		t.Errorf("mailferry migrate --dry-run: stdout = %q, want the count %d in it", stdout, len(want))
+	if !regexp.MustCompile(`\b` + strconv.Itoa(len(want)) + ` messages\b`).MatchString(stdout) {
+		t.Errorf("mailferry migrate --dry-run: stdout = %q, want \"%d messages\" in it", stdout, len(want))
 	}
 	b, err := os.ReadFile(reportPath)
 	if err != nil {

@@ -80,8 +80,8 @@ func killAndRerun(t *testing.T, rng *rand.Rand, args []string, total int, onTarg
 		// The first runs die at a random moment: early (start-up, login,
 		// listing) or once the target holds a few more messages, plus a
 		// little (mid-message, between APPEND and journal); runs 6 and 7
-		// once the target is complete (deletion, QUIT). Later runs may
-		// finish.
+		// once the target is complete (deletion, QUIT). Some get SIGINT,
+		// as from Ctrl-C, and must exit 130. Later runs may finish.
 		last := onTarget()
 		var kill killAt
 		switch {
@@ -95,17 +95,18 @@ func killAndRerun(t *testing.T, rng *rand.Rand, args []string, total int, onTarg
 			step := 1 + rng.IntN(max(1, (total-last)/3))
 			kill = killAt{count: min(last+step, total), delay: time.Duration(rng.IntN(40)) * time.Millisecond}
 		}
+		kill.interrupt = run < 8 && rng.IntN(4) == 0
 		start := time.Now()
 		code, out := runKilled(t, args, kill, onTarget)
 		if code == 0 {
 			t.Logf("clean finish on run %d after %d kills (%v)", run, kills, time.Since(start))
 			break
 		}
-		if code != -1 {
-			t.Fatalf("run %d: exit code %d, want 0 or a kill\n%s", run, code, out)
+		if code != -1 && !(kill.interrupt && code == 130) {
+			t.Fatalf("run %d: exit code %d, want 0 or a kill (130 after SIGINT)\n%s", run, code, out)
 		}
 		kills++
-		t.Logf("run %d killed (at %d messages + %v, after %v): target holds %d", run, kill.count, kill.delay, time.Since(start), onTarget())
+		t.Logf("run %d killed (%+v, after %v, exit %d): target holds %d", run, kill, time.Since(start), code, onTarget())
 		afterKill(kills)
 	}
 	if kills < 4 {
@@ -116,14 +117,15 @@ func killAndRerun(t *testing.T, rng *rand.Rand, args []string, total int, onTarg
 // killAt says when to kill a run: once the target holds count messages
 // (if count > 0), delay later.
 type killAt struct {
-	count int
-	delay time.Duration
+	count     int
+	delay     time.Duration
+	interrupt bool // send SIGINT (Ctrl-C) instead of SIGKILL
 }
 
-// runKilled runs mailferry with args and SIGKILLs it at the moment kill
-// names, using onTarget to count the target's messages, unless it ends
-// before. It returns the exit code (-1 when killed) and the tail of its
-// output.
+// runKilled runs mailferry with args and SIGKILLs (or interrupts) it at
+// the moment kill names, using onTarget to count the target's messages,
+// unless it ends before. It returns the exit code (-1 when killed) and
+// the tail of its output.
 func runKilled(t *testing.T, args []string, kill killAt, onTarget func() int) (int, string) {
 	t.Helper()
 	cmd := mailferry(t, nil, args...)
@@ -148,6 +150,15 @@ func runKilled(t *testing.T, args []string, kill killAt, onTarget func() int) (i
 		}
 	}
 	if !ended(kill.delay) {
+		if kill.interrupt {
+			cmd.Process.Signal(syscall.SIGINT)
+			if !ended(time.Minute) {
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-done
+				t.Fatalf("mailferry %v still ran a minute after SIGINT\n%s", args, out)
+			}
+			return cmd.ProcessState.ExitCode(), out.String()
+		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		<-done
 	}

@@ -137,6 +137,7 @@ func TestServerCrashMidRun(t *testing.T) {
 		sum, err := runJob(context.Background(), t, j, state, func(ev migrate.Event) {
 			if ev.Kind == migrate.EventRetry {
 				retries++
+				t.Logf("retry %d (wait %v): %v", ev.Attempt, ev.Wait, ev.Err)
 			}
 			if ev.Kind == migrate.EventCopied {
 				if copied++; copied == 10 {
@@ -181,12 +182,23 @@ func TestDeleteSourceClean(t *testing.T) {
 	want := deliverAll(t, srv, "alice", resumeCorpus(9, 30, 200_000))
 	j := newJob(t, popURL(srv, "alice"), imapURL(srv, "bob", ""))
 	j.DeleteSource = true
-	sum := mustRun(t, j, statePath(t))
+	state := statePath(t)
+	sum := mustRun(t, j, state)
 	if sum.Deleted != int64(len(want)) {
 		t.Errorf("--delete-source run: Deleted = %d, want %d", sum.Deleted, len(want))
 	}
 	checkExactlyOnce(t, "bob's INBOX after --delete-source", fetchMailbox(t, srv, "bob", "INBOX"), want)
 	if left := popMessages(t, srv, "alice"); len(left) != 0 {
 		t.Errorf("alice's POP3 maildrop after --delete-source holds %d messages, want 0", len(left))
+	}
+
+	// New mail arrives; the next run moves just that.
+	late := deliverAll(t, srv, "alice", [][]byte{[]byte("Subject: arrived later\r\n\r\nlate\r\n")})
+	if sum := mustRun(t, j, state); sum.Copied != 1 || sum.Deleted != 1 {
+		t.Errorf("--delete-source run after new mail: Copied = %d, Deleted = %d, want 1, 1", sum.Copied, sum.Deleted)
+	}
+	checkExactlyOnce(t, "bob's INBOX after new mail", fetchMailbox(t, srv, "bob", "INBOX"), append(want, late...))
+	if left := popMessages(t, srv, "alice"); len(left) != 0 {
+		t.Errorf("alice's POP3 maildrop after the second --delete-source run holds %d messages, want 0", len(left))
 	}
 }
