@@ -61,6 +61,8 @@ func Flags(header []byte) []string {
 			if bits&mozForwarded != 0 {
 				set[`$Forwarded`] = true
 			}
+		case "x-gmail-labels":
+			gmailLabels(f.Value, set)
 		case "x-mozilla-keys", "x-keywords":
 			for _, kw := range strings.FieldsFunc(f.Value, func(r rune) bool {
 				return r == ',' || r == ' ' || r == '\t'
@@ -80,6 +82,39 @@ func Flags(header []byte) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// gmailLabels maps Google Takeout's X-Gmail-Labels: "Opened" gives
+// \Seen, "Starred" \Flagged, "Drafts" \Draft; the labels that are
+// folders or states in Gmail's own interface (Inbox, Sent, Important,
+// Archived, Spam, Trash, Unread, Category ...) are left out; every other
+// label becomes a keyword (spaces and characters an IMAP keyword cannot
+// hold turned into "_"), so a message with several labels is copied once
+// and keeps all of them.
+func gmailLabels(v string, set map[string]bool) {
+	for _, l := range strings.Split(v, ",") {
+		l = strings.TrimSpace(l)
+		switch lower := strings.ToLower(l); {
+		case l == "":
+		case lower == "opened":
+			set[`\Seen`] = true
+		case lower == "starred":
+			set[`\Flagged`] = true
+		case lower == "drafts" || lower == "draft":
+			set[`\Draft`] = true
+		case lower == "inbox" || lower == "sent" || lower == "important" || lower == "archived" ||
+			lower == "spam" || lower == "trash" || lower == "unread" || lower == "chat" ||
+			strings.HasPrefix(lower, "category "):
+		default:
+			kw := []byte(l)
+			for i, c := range kw {
+				if c <= ' ' || c >= 0x7f || strings.IndexByte(`(){%*"]\`, c) >= 0 {
+					kw[i] = '_'
+				}
+			}
+			set[string(kw)] = true
+		}
+	}
 }
 
 // validKeyword reports whether kw can be an IMAP keyword (an atom that

@@ -79,3 +79,12 @@ func TestIdentity(t *testing.T) {
 		t.Errorf("Identity(size 10) == Identity(size 11), want different")
 	}
 }
+
+func TestFlagsGmailLabels(t *testing.T) {
+	hdr := "X-Gmail-Labels: Inbox,Opened,Starred,Category Updates,Work Projects,Important\r\n\r\n"
+	got := Flags([]byte(hdr))
+	want := []string{"Work_Projects", `\Flagged`, `\Seen`}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Flags(X-Gmail-Labels) = %v, want %v", got, want)
+	}
+}

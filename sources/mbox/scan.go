@@ -284,7 +284,7 @@ func (sc *scanner) capture(chunk []byte) {
 }
 
 // flagFields are the header fields kept for mailhdr.Flags.
-var flagFields = []string{"status:", "x-status:", "x-mozilla-", "x-keywords:", "keywords:"}
+var flagFields = []string{"status:", "x-status:", "x-mozilla-", "x-keywords:", "keywords:", "x-gmail-labels:"}
 
 // headerLine looks at the start of a header line: it decides whether to
 // capture it and reads Content-Length.
