@@ -49,6 +49,15 @@ func (e *engine) deleteCopied(ctx context.Context, plan []*mailboxPlan) error {
 	if err := del.Delete(ctx, doomed); err != nil {
 		return fmt.Errorf("deleting copied messages from the source: %w", err)
 	}
+	for _, m := range doomed {
+		e.sum.FreedBytes += m.Size
+	}
+	if q, ok := e.src.(sources.Quotaer); ok && e.sum.QuotaKnown {
+		// IMAP deletions (UID EXPUNGE) have taken effect by now.
+		if used, _, ok, err := q.Quota(ctx); err == nil && ok {
+			e.sum.QuotaAfter = used
+		}
+	}
 	src := e.src
 	e.src = nil
 	if err := src.Close(); err != nil {

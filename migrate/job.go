@@ -130,6 +130,14 @@ type Summary struct {
 	SourceTotal   int64 // messages listed on the source (after filters)
 	DroppedFlags  []string
 	DeleteSkipped string // why --delete-source did nothing, if it did not
+	FreedBytes    int64  // size of the messages deleted from the source
+	WouldFree     int64  // with DeleteSource: size of the messages the run means to delete
+
+	// Quota of the source account before and after deleting, in bytes,
+	// where the source reports one (QuotaKnown).
+	QuotaKnown              bool
+	QuotaBefore, QuotaAfter int64
+	QuotaLimit              int64
 }
 
 // OK reports whether every source message is on the target.

@@ -121,6 +121,11 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 		e.srcMu.Unlock()
 	}()
 
+	if q, ok := e.src.(sources.Quotaer); ok && e.opts.DeleteSource {
+		if used, limit, ok, err := q.Quota(ctx); err == nil && ok {
+			e.sum.QuotaKnown, e.sum.QuotaBefore, e.sum.QuotaAfter, e.sum.QuotaLimit = true, used, used, limit
+		}
+	}
 	var pool *workerPool
 	if !e.opts.DryRun {
 		pool = newWorkerPool(e)
@@ -242,6 +247,11 @@ func (e *engine) plan(ctx context.Context, listed []sources.Message) ([]*mailbox
 		}
 		for _, m := range mb.all {
 			e.sum.SourceTotal++
+			if e.opts.DeleteSource {
+				if ent, ok := done[m.ID]; !ok || !ent.Deleted {
+					e.sum.WouldFree += m.Size
+				}
+			}
 			if _, ok := done[m.ID]; ok {
 				e.job.Stats.AlreadyThere.Add(1)
 				continue

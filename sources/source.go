@@ -132,3 +132,10 @@ func (e *MessageError) Unwrap() error { return e.Err }
 type ConcurrentOpener interface {
 	ConcurrentOpen()
 }
+
+// Quotaer is implemented by sources that can report the account's
+// storage quota (IMAP GETQUOTAROOT), so an archive run can show what it
+// freed. ok is false when the server has no quota to report.
+type Quotaer interface {
+	Quota(ctx context.Context) (used, limit int64, ok bool, err error)
+}

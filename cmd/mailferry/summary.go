@@ -24,6 +24,12 @@ func printSummary(w io.Writer, name string, s *migrate.Summary, err error) {
 	fmt.Fprintf(w, "\nsummary: %s (%s)\n", name, status)
 	if s.DryRun {
 		fmt.Fprintf(w, "  would copy     %d messages (%s)\n", s.Planned, humanize.Bytes(uint64(s.PlannedBytes)))
+		if s.WouldFree > 0 {
+			fmt.Fprintf(w, "  would free     %s on the source\n", humanize.Bytes(uint64(s.WouldFree)))
+		}
+		if s.QuotaKnown {
+			fmt.Fprintf(w, "  quota          %s used of %s\n", humanize.Bytes(uint64(s.QuotaBefore)), humanize.Bytes(uint64(s.QuotaLimit)))
+		}
 		fmt.Fprintf(w, "  already there  %d\n", s.AlreadyThere)
 		return
 	}
@@ -31,11 +37,15 @@ func printSummary(w io.Writer, name string, s *migrate.Summary, err error) {
 	fmt.Fprintf(w, "  already there  %d\n", s.AlreadyThere)
 	fmt.Fprintf(w, "  failed         %d\n", len(s.Failed))
 	if s.Deleted > 0 || s.DeleteSkipped != "" {
-		fmt.Fprintf(w, "  deleted        %d from the source", s.Deleted)
+		fmt.Fprintf(w, "  deleted        %d from the source (%s freed)", s.Deleted, humanize.Bytes(uint64(s.FreedBytes)))
 		if s.DeleteSkipped != "" {
 			fmt.Fprintf(w, " (%s)", s.DeleteSkipped)
 		}
 		fmt.Fprintln(w)
+	}
+	if s.QuotaKnown {
+		fmt.Fprintf(w, "  quota          %s used of %s before, %s after\n", humanize.Bytes(uint64(s.QuotaBefore)),
+			humanize.Bytes(uint64(s.QuotaLimit)), humanize.Bytes(uint64(s.QuotaAfter)))
 	}
 	rate := ""
 	if secs := s.Elapsed.Seconds(); secs > 0 && s.Bytes > 0 {
