@@ -53,6 +53,9 @@ type Options struct {
 	DryRun       bool // plan only: count what would be copied
 	DeleteSource bool // remove copied messages from the source afterwards
 	MarkSeen     bool // set \Seen on every copied message
+	// SyncFlags brings flag changes on the source across to copies made
+	// by earlier runs (for targets that can set flags).
+	SyncFlags bool
 
 	// Connections is the number of target sessions used in parallel for
 	// sources that can be read concurrently (default 1).
@@ -105,6 +108,7 @@ type Stats struct {
 	Failed          atomic.Int64
 	Bytes           atomic.Int64 // bytes streamed to the target
 	Deleted         atomic.Int64 // removed from the source
+	FlagsSynced     atomic.Int64 // copies whose flags were updated
 	Retries         atomic.Int64
 }
 
@@ -131,6 +135,7 @@ type Summary struct {
 	DroppedFlags  []string
 	DeleteSkipped string // why --delete-source did nothing, if it did not
 	FreedBytes    int64  // size of the messages deleted from the source
+	FlagsSynced   int64  // copies whose flags were brought up to date
 	WouldFree     int64  // with DeleteSource: size of the messages the run means to delete
 
 	// Quota of the source account before and after deleting, in bytes,

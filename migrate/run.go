@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +32,7 @@ func Run(ctx context.Context, job *Job) (*Summary, error) {
 	sum.AlreadyThere = job.Stats.AlreadyThere.Load()
 	sum.Bytes = job.Stats.Bytes.Load()
 	sum.Deleted = job.Stats.Deleted.Load()
+	sum.FlagsSynced = job.Stats.FlagsSynced.Load()
 	sum.Planned = job.Stats.PlannedMessages.Load()
 	sum.PlannedBytes = job.Stats.PlannedBytes.Load()
 	return sum, err
@@ -146,6 +149,9 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 		return e.sum, err
 	}
 	for _, mb := range plan {
+		if err := e.syncFlags(ctx, pool.workers[0], mb); err != nil {
+			return e.sum, err
+		}
 		if len(mb.todo) == 0 {
 			continue
 		}
@@ -218,6 +224,7 @@ type mailboxPlan struct {
 	src, dst string
 	all      []*sources.Message // listed and selected by the filter
 	todo     []*sources.Message // not yet in the journal
+	resync   []resync           // copied before, with other flags now (SyncFlags)
 }
 
 func (e *engine) plan(ctx context.Context, listed []sources.Message) ([]*mailboxPlan, error) {
@@ -252,8 +259,11 @@ func (e *engine) plan(ctx context.Context, listed []sources.Message) ([]*mailbox
 					e.sum.WouldFree += m.Size
 				}
 			}
-			if _, ok := done[m.ID]; ok {
+			if ent, ok := done[m.ID]; ok {
 				e.job.Stats.AlreadyThere.Add(1)
+				if e.opts.SyncFlags && m.Flags != nil && ent.TargetRef != "" && ent.Flags != flagKey(m.Flags) {
+					mb.resync = append(mb.resync, resync{msg: m, ref: ent.TargetRef, dst: ent.DstMailbox})
+				}
 				continue
 			}
 			mb.todo = append(mb.todo, m)
@@ -287,10 +297,19 @@ func (e *engine) mapMailbox(src string) (string, bool) {
 	return src, false
 }
 
-// entry builds the journal entry for a confirmed copy.
-func (e *engine) entry(mb *mailboxPlan, m sources.Message, identity string, size int64, how, ref string) journal.Entry {
+// entry builds the journal entry for a confirmed copy; flags are the
+// source's flags, for --sync-flags to compare with later.
+func (e *engine) entry(mb *mailboxPlan, m sources.Message, identity string, size int64, how, ref string, flags []string) journal.Entry {
 	return journal.Entry{
 		Job: e.job.Name, SrcMailbox: m.Mailbox, SrcID: m.ID, DstMailbox: mb.dst,
-		Identity: identity, Size: size, How: how, TargetRef: ref, At: e.now(),
+		Identity: identity, Size: size, How: how, TargetRef: ref, At: e.now(), Flags: flagKey(flags),
 	}
+}
+
+// flagKey is the canonical form of a flag list kept in the journal.
+func flagKey(flags []string) string {
+	f := slices.Clone(flags)
+	f = slices.DeleteFunc(f, func(s string) bool { return strings.EqualFold(s, `\Recent`) })
+	slices.Sort(f)
+	return strings.Join(slices.Compact(f), " ")
 }

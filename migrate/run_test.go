@@ -290,3 +290,29 @@ func TestRunDrainFinishesInFlight(t *testing.T) {
 	}
 	r.exactlyOnce(msgs)
 }
+
+func TestRunSyncFlags(t *testing.T) {
+	msgs := corpus()
+	for i := range msgs {
+		msgs[i].Flags = []string{}
+	}
+	r := newRig(t, msgs...)
+	if _, err := r.run(Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r.box.SetFlags(1, []string{`\Seen`, "Work"})
+	sum, err := r.run(Options{})
+	if err != nil || sum.FlagsSynced != 0 {
+		t.Fatalf("rerun without SyncFlags synced %d, %v; want 0", sum.FlagsSynced, err)
+	}
+	sum, err = r.run(Options{SyncFlags: true})
+	if err != nil || sum.FlagsSynced != 1 || sum.Copied != 0 {
+		t.Fatalf("rerun with SyncFlags = synced %d, copied %d, %v; want 1, 0", sum.FlagsSynced, sum.Copied, err)
+	}
+	if got := r.store.Mailbox("INBOX")[1].Msg.Flags; strings.Join(got, " ") != `\Seen Work` {
+		t.Errorf("target flags of message 1 = %v, want [\\Seen Work]", got)
+	}
+	if sum, _ := r.run(Options{SyncFlags: true}); sum.FlagsSynced != 0 {
+		t.Errorf("third run synced %d, want 0 (nothing changed)", sum.FlagsSynced)
+	}
+}

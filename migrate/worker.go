@@ -188,7 +188,7 @@ func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, 
 	identity := mailhdr.Identity(size, w.header)
 
 	if st.claim(identity) {
-		if err := w.e.job.Journal.Queue(ctx, w.e.entry(st.plan, m, identity, size, "found", "")); err != nil {
+		if err := w.e.job.Journal.Queue(ctx, w.e.entry(st.plan, m, identity, size, "found", "", m.Flags)); err != nil {
 			return sources.Permanent(err)
 		}
 		w.e.job.Stats.AlreadyThere.Add(1)
@@ -208,7 +208,7 @@ func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, 
 		}
 		return err
 	}
-	if err := w.e.job.Journal.Queue(ctx, w.e.entry(st.plan, m, identity, size, "appended", receipt.Ref)); err != nil {
+	if err := w.e.job.Journal.Queue(ctx, w.e.entry(st.plan, m, identity, size, "appended", receipt.Ref, m.Flags)); err != nil {
 		return sources.Permanent(err)
 	}
 	w.e.job.Stats.Copied.Add(1)

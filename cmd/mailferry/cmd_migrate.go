@@ -15,7 +15,7 @@ type migrateOptions struct {
 	srcPasswordFile, dstPasswordFile string
 	srcPasswordCmd, dstPasswordCmd   string
 	dryRun, deleteSource, markSeen   bool
-	skipDeleted                      bool
+	skipDeleted, syncFlags           bool
 	connections                      int
 	folderMap                        []string
 	include, exclude                 []string
@@ -56,6 +56,7 @@ arrives unread unless it carries "Status: R" or --mark-seen is given.`,
 	f.BoolVar(&o.deleteSource, "delete-source", false, "delete each message from the source once the target has confirmed its copy")
 	f.BoolVar(&o.markSeen, "mark-seen", false, `mark every copied message \Seen (read)`)
 	f.BoolVar(&o.skipDeleted, "skip-deleted", false, `leave out source messages flagged \Deleted`)
+	f.BoolVar(&o.syncFlags, "sync-flags", false, "bring flag changes on the source across to messages copied by earlier runs")
 	f.IntVar(&o.connections, "connections", 4, "parallel target connections, for sources that can be read in parallel")
 	f.StringArrayVar(&o.folderMap, "folder-map", nil, "map a source folder to a target folder, `\"SRC=DST\"` (repeatable)")
 	f.StringArrayVar(&o.include, "include", nil, "copy only source folders matching `PATTERN` (glob, repeatable)")
@@ -88,7 +89,7 @@ func (o migrateOptions) job(src, dst string) (*jobfile.Job, error) {
 	}
 	j := &jobfile.Job{
 		Name: "migrate", Source: s.String(), Target: d.String(), Mode: "migrate",
-		DryRun: o.dryRun, DeleteSource: o.deleteSource, MarkSeen: o.markSeen, SkipDeleted: o.skipDeleted,
+		DryRun: o.dryRun, DeleteSource: o.deleteSource, MarkSeen: o.markSeen, SkipDeleted: o.skipDeleted, SyncFlags: o.syncFlags,
 		Connections: o.connections, Include: o.include, Exclude: o.exclude, TargetPrefix: o.targetPrefix,
 	}
 	j.SourceSecret.File, j.SourceSecret.Cmd = o.srcPasswordFile, o.srcPasswordCmd

@@ -88,6 +88,22 @@ func TestIMAPToIMAP(t *testing.T) {
 		}
 	}
 
+	// A flag change on the source after the first run is brought across
+	// with --sync-flags.
+	imaptest.SetFlags(t, src.Addr, "alice", "a", "Work/2024", 1, []string{`\Flagged`, `\Seen`})
+	if code, stdout, stderr := runCLI(t, append(args, "--sync-flags")...); code != exitOK || !strings.Contains(stdout, "flags synced   1") {
+		t.Fatalf("--sync-flags: exit %d\n%s%s", code, stdout, stderr)
+	}
+	synced := false
+	for _, m := range imaptest.Fetch(t, dst.Addr, "bob", "b", "Work/2024") {
+		if bytes.Equal(m.Body, msgs[2].raw) {
+			synced = slices.Contains(m.Flags, `\Flagged`) && slices.Contains(m.Flags, `\Seen`)
+		}
+	}
+	if !synced {
+		t.Errorf("target copy of Work/2024 #1 did not get the source's new flags")
+	}
+
 	code, stdout, stderr := runCLI(t, append(args, "--delete-source")...)
 	if code != exitOK || !strings.Contains(stdout, fmt.Sprintf("deleted        %d", len(msgs))) {
 		t.Fatalf("--delete-source: exit %d\n%s%s", code, stdout, stderr)

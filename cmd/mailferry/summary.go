@@ -36,6 +36,9 @@ func printSummary(w io.Writer, name string, s *migrate.Summary, err error) {
 	fmt.Fprintf(w, "  copied         %d messages (%s)\n", s.Copied, humanize.Bytes(uint64(max(s.Bytes, 0))))
 	fmt.Fprintf(w, "  already there  %d\n", s.AlreadyThere)
 	fmt.Fprintf(w, "  failed         %d\n", len(s.Failed))
+	if s.FlagsSynced > 0 {
+		fmt.Fprintf(w, "  flags synced   %d\n", s.FlagsSynced)
+	}
 	if s.Deleted > 0 || s.DeleteSkipped != "" {
 		fmt.Fprintf(w, "  deleted        %d from the source (%s freed)", s.Deleted, humanize.Bytes(uint64(s.FreedBytes)))
 		if s.DeleteSkipped != "" {

@@ -29,6 +29,7 @@ type Entry struct {
 	TargetRef  string // e.g. "UIDVALIDITY/UID" from APPENDUID, or a file name
 	Digest     string // sha256 of the bytes, where computed
 	Deleted    bool   // removed from the source
+	Flags      string // the flags set on the copy, sorted, space-separated
 	At         time.Time
 }
 
@@ -108,6 +109,8 @@ func Open(path string) (*Journal, error) {
 		db.Close()
 		return nil, fmt.Errorf("state %s: not a mailferry state database: %w", path, err)
 	}
+	// Columns added after the first release; an existing column is fine.
+	db.Exec(`ALTER TABLE copied ADD COLUMN flags TEXT NOT NULL DEFAULT ''`)
 	// The WAL and shared-memory files are created by SQLite with the
 	// database's mode; make sure of it.
 	for _, suffix := range []string{"-wal", "-shm"} {
@@ -175,7 +178,7 @@ func (j *Journal) Copied(ctx context.Context, job, srcMailbox string) (map[strin
 	if err := j.Flush(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := j.db.QueryContext(ctx, `SELECT src_id, dst_mailbox, identity, size, how, target_ref, digest, deleted, at
+	rows, err := j.db.QueryContext(ctx, `SELECT src_id, dst_mailbox, identity, size, how, target_ref, digest, deleted, at, flags
 		FROM copied WHERE job = ? AND src_mailbox = ?`, job, srcMailbox)
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
@@ -185,7 +188,7 @@ func (j *Journal) Copied(ctx context.Context, job, srcMailbox string) (map[strin
 	for rows.Next() {
 		e := Entry{Job: job, SrcMailbox: srcMailbox}
 		var at string
-		if err := rows.Scan(&e.SrcID, &e.DstMailbox, &e.Identity, &e.Size, &e.How, &e.TargetRef, &e.Digest, &e.Deleted, &at); err != nil {
+		if err := rows.Scan(&e.SrcID, &e.DstMailbox, &e.Identity, &e.Size, &e.How, &e.TargetRef, &e.Digest, &e.Deleted, &at, &e.Flags); err != nil {
 			return nil, fmt.Errorf("reading state: %w", err)
 		}
 		e.At, _ = time.Parse(time.RFC3339Nano, at)
@@ -234,10 +237,10 @@ func (j *Journal) Record(ctx context.Context, entries ...Entry) error {
 			e.At = time.Now()
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO copied
-			(job, src_mailbox, src_id, dst_mailbox, identity, size, how, target_ref, digest, deleted, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			(job, src_mailbox, src_id, dst_mailbox, identity, size, how, target_ref, digest, deleted, at, flags)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.Job, e.SrcMailbox, e.SrcID, e.DstMailbox, e.Identity, e.Size, e.How, e.TargetRef, e.Digest, e.Deleted,
-			e.At.UTC().Format(time.RFC3339Nano)); err != nil {
+			e.At.UTC().Format(time.RFC3339Nano), e.Flags); err != nil {
 			return fmt.Errorf("writing state: %w", err)
 		}
 	}
@@ -265,4 +268,17 @@ func (j *Journal) MarkDeleted(ctx context.Context, job, srcMailbox string, ids [
 		}
 	}
 	return tx.Commit()
+}
+
+// SetFlags records the flags now set on a copy.
+func (j *Journal) SetFlags(ctx context.Context, job, srcMailbox, srcID, flags string) error {
+	if err := j.Flush(ctx); err != nil {
+		return err
+	}
+	_, err := j.db.ExecContext(ctx, `UPDATE copied SET flags = ? WHERE job = ? AND src_mailbox = ? AND src_id = ?`,
+		flags, job, srcMailbox, srcID)
+	if err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	return nil
 }

@@ -91,6 +91,7 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 			DryRun:         j.DryRun,
 			DeleteSource:   j.DeleteSource,
 			MarkSeen:       j.MarkSeen,
+			SyncFlags:      j.SyncFlags,
 			Connections:    j.Connections,
 			MapMailbox:     MailboxMapper(j, dst),
 			DefaultMailbox: dst.MailboxOrDefault(),

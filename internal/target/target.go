@@ -73,3 +73,9 @@ type Subscriber interface {
 type FlagDropper interface {
 	DroppedFlags() []string
 }
+
+// FlagSetter is implemented by targets that can change the flags of a
+// copy they stored (--sync-flags). ref is the copy's Receipt.Ref.
+type FlagSetter interface {
+	SetFlags(ctx context.Context, mailbox, ref string, flags []string) error
+}

@@ -165,3 +165,10 @@ func (s *Source) Close() error {
 	s.pending = map[int]bool{}
 	return nil
 }
+
+// SetFlags changes the flags of message i, as a mail client would.
+func (b *Box) SetFlags(i int, flags []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.msgs[i].Flags = flags
+}

@@ -115,3 +115,18 @@ func (t *session) Append(ctx context.Context, mailbox string, m target.Message, 
 }
 
 func (t *session) Close() error { return nil }
+
+// SetFlags implements target.FlagSetter; ref is "1/N" as Append gave it.
+func (t *session) SetFlags(ctx context.Context, mailbox, ref string, flags []string) error {
+	var v, uid int
+	if _, err := fmt.Sscanf(ref, "%d/%d", &v, &uid); err != nil {
+		return err
+	}
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	if uid < 1 || uid > len(t.s.Msgs) {
+		return fmt.Errorf("no message %s", ref)
+	}
+	t.s.Msgs[uid-1].Msg.Flags = flags
+	return nil
+}

@@ -113,3 +113,28 @@ func Append(t testing.TB, addr, user, pass, mailbox string, raw []byte, flags []
 	}
 	c.Logout().Wait()
 }
+
+// SetFlags logs in to addr without TLS and replaces the flags of the
+// seq-th message (from 1) of mailbox.
+func SetFlags(t testing.TB, addr, user, pass, mailbox string, seq uint32, flags []string) {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatalf("imaptest.SetFlags: dial %s: %v", addr, err)
+	}
+	defer c.Close()
+	if err := c.Login(user, pass).Wait(); err != nil {
+		t.Fatalf("imaptest.SetFlags: login: %v", err)
+	}
+	if _, err := c.Select(mailbox, nil).Wait(); err != nil {
+		t.Fatalf("imaptest.SetFlags: select: %v", err)
+	}
+	fl := []imap.Flag{}
+	for _, f := range flags {
+		fl = append(fl, imap.Flag(f))
+	}
+	if err := c.Store(imap.SeqSetNum(seq), &imap.StoreFlags{Op: imap.StoreFlagsSet, Silent: true, Flags: fl}, nil).Close(); err != nil {
+		t.Fatalf("imaptest.SetFlags: store: %v", err)
+	}
+	c.Logout().Wait()
+}
