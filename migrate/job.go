@@ -153,13 +153,14 @@ type EventKind int
 
 // Event kinds.
 const (
-	EventPlanned EventKind = iota // Stats.Planned* are set; the transfer starts
-	EventCopied                   // a message was appended
-	EventFound                    // a message was already on the target
-	EventFailed                   // a message failed for good (Err)
-	EventRetry                    // a temporary failure; the engine waits Wait and retries (Err)
-	EventDeleted                  // Count messages were deleted from the source
-	EventMailbox                  // the engine moves on to Mailbox -> Target
+	EventPlanned  EventKind = iota // Stats.Planned* are set; the transfer starts
+	EventCopied                    // a message was appended
+	EventFound                     // a message was already on the target
+	EventFailed                    // a message failed for good (Err)
+	EventRetry                     // a temporary failure; the engine waits Wait and retries (Err)
+	EventDeleted                   // Count messages were deleted from the source
+	EventMailbox                   // the engine moves on to Mailbox -> Target
+	EventValidity                  // a source mailbox's UIDVALIDITY changed (Err says how); handled
 )
 
 // Event is one thing the engine reports.

@@ -316,3 +316,30 @@ func TestRunSyncFlags(t *testing.T) {
 		t.Errorf("third run synced %d, want 0 (nothing changed)", sum.FlagsSynced)
 	}
 }
+
+func TestRunUIDValidityChange(t *testing.T) {
+	msgs := corpus()
+	r := newRig(t, msgs...)
+	r.box.Validity = 7
+	if _, err := r.run(Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r.box.Validity = 8 // the server renumbered the mailbox
+	j, _ := journal.Open(r.state)
+	var events []Event
+	job := &Job{Name: "test", OpenSource: func(context.Context) (sources.Source, error) { return r.box.Source(), nil },
+		Target: r.store.Dialer(), Journal: j, Events: func(ev Event) { events = append(events, ev) }}
+	sum, err := Run(context.Background(), job)
+	j.Close()
+	if err != nil || sum.Copied != 0 || sum.AlreadyThere != int64(len(msgs)) {
+		t.Fatalf("run after UIDVALIDITY change = copied %d, already %d, %v; want 0, %d", sum.Copied, sum.AlreadyThere, err, len(msgs))
+	}
+	reported := false
+	for _, ev := range events {
+		reported = reported || ev.Kind == EventValidity
+	}
+	if !reported {
+		t.Errorf("no EventValidity reported")
+	}
+	r.exactlyOnce(msgs)
+}

@@ -139,3 +139,12 @@ type ConcurrentOpener interface {
 type Quotaer interface {
 	Quota(ctx context.Context) (used, limit int64, ok bool, err error)
 }
+
+// UIDValidator is implemented by sources whose message IDs hold only
+// while a mailbox keeps its UIDVALIDITY (IMAP). After a change the
+// engine forgets the mailbox's journal entries and recognises the
+// copies on the target by their identity instead, so nothing is copied
+// twice.
+type UIDValidator interface {
+	MailboxStatus(mailbox string) (uidValidity, uidNext uint32, ok bool)
+}

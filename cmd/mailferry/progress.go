@@ -111,6 +111,8 @@ func (p *progress) event(ev migrate.Event) {
 		p.linef("retry: %v (attempt %d, waiting %s)", ev.Err, ev.Attempt, ev.Wait.Round(time.Millisecond))
 	case migrate.EventFailed:
 		p.linef("failed: %s: %v", ev.Message.Location, ev.Err)
+	case migrate.EventValidity:
+		p.linef("warning: %v", ev.Err)
 	case migrate.EventDeleted:
 		p.linef("deleted %d copied messages from the source", ev.Count)
 	}

@@ -282,3 +282,41 @@ func (j *Journal) SetFlags(ctx context.Context, job, srcMailbox, srcID, flags st
 	}
 	return nil
 }
+
+// Validity returns the UIDVALIDITY last seen for a job's source mailbox.
+func (j *Journal) Validity(ctx context.Context, job, srcMailbox string) (uint32, bool, error) {
+	var v uint32
+	err := j.db.QueryRowContext(ctx, `SELECT uidvalidity FROM folders WHERE job = ? AND src_mailbox = ?`, job, srcMailbox).Scan(&v)
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("reading state: %w", err)
+	}
+	return v, true, nil
+}
+
+// SetValidity records the UIDVALIDITY of a job's source mailbox.
+func (j *Journal) SetValidity(ctx context.Context, job, srcMailbox string, v uint32) error {
+	_, err := j.db.ExecContext(ctx, `INSERT INTO folders (job, src_mailbox, uidvalidity, high_uid) VALUES (?, ?, ?, 0)
+		ON CONFLICT (job, src_mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, high_uid = 0`, job, srcMailbox, v)
+	if err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	return nil
+}
+
+// Forget drops every entry of a job's source mailbox, whose message IDs
+// are no longer valid (the mailbox's UIDVALIDITY changed). The copies
+// stay on the target and are recognised there by identity.
+func (j *Journal) Forget(ctx context.Context, job, srcMailbox string) (int64, error) {
+	if err := j.Flush(ctx); err != nil {
+		return 0, err
+	}
+	res, err := j.db.ExecContext(ctx, `DELETE FROM copied WHERE job = ? AND src_mailbox = ?`, job, srcMailbox)
+	if err != nil {
+		return 0, fmt.Errorf("writing state: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

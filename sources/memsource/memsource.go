@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +42,16 @@ type Box struct {
 	// message i breaks with an error (-1: no cut).
 	CutAfter func(i, opens int) int64
 	opens    int
+	// Validity, if non-zero, is reported as every mailbox's UIDVALIDITY
+	// (sources.UIDValidator) and prefixes message IDs, like IMAP's.
+	Validity uint32
+}
+
+// MailboxStatus implements sources.UIDValidator when Validity is set.
+func (s *Source) MailboxStatus(mailbox string) (uint32, uint32, bool) {
+	s.box.mu.Lock()
+	defer s.box.mu.Unlock()
+	return s.box.Validity, uint32(len(s.box.msgs) + 1), s.box.Validity != 0
 }
 
 // NewBox returns a box holding msgs.
@@ -91,8 +102,12 @@ func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error
 		if m.WrongSize != 0 {
 			size, exact = m.WrongSize, true
 		}
+		id := fmt.Sprintf("m%d", i)
+		if s.box.Validity != 0 {
+			id = fmt.Sprintf("%d/m%d", s.box.Validity, i)
+		}
 		out = append(out, sources.Message{
-			ID: fmt.Sprintf("m%d", i), Mailbox: mb, Size: size, SizeExact: exact,
+			ID: id, Mailbox: mb, Size: size, SizeExact: exact,
 			Flags: m.Flags, Date: m.Date, Location: fmt.Sprintf("memory message %d", i),
 		})
 	}
@@ -107,7 +122,11 @@ func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error
 
 func (s *Source) index(m sources.Message) (int, error) {
 	var i int
-	if _, err := fmt.Sscanf(m.ID, "m%d", &i); err != nil || i < 0 || i >= len(s.box.msgs) {
+	id := m.ID
+	if k := strings.IndexByte(id, '/'); k >= 0 {
+		id = id[k+1:]
+	}
+	if _, err := fmt.Sscanf(id, "m%d", &i); err != nil || i < 0 || i >= len(s.box.msgs) {
 		return 0, &sources.MessageError{Location: m.Location, Err: errors.New("no such message")}
 	}
 	return i, nil
