@@ -160,10 +160,13 @@ func (r *messageReader) Close() error {
 		return nil
 	}
 	r.closed = true
-	return r.finish(r.left > drainLimit || r.err != nil)
+	err := r.finish(r.left > drainLimit || r.err != nil)
+	r.s.pool.put(r.sess)
+	return err
 }
 
-// finish ends the command; abort drops the connection first.
+// finish ends the command; abort drops the connection first. The
+// caller returns the session to the pool.
 func (r *messageReader) finish(abort bool) error {
 	if abort {
 		r.sess.Abort()
@@ -171,7 +174,6 @@ func (r *messageReader) finish(abort bool) error {
 	err := r.cmd.Close()
 	r.stop()
 	r.sess.End()
-	r.s.pool.put(r.sess)
 	if abort || r.err != nil {
 		return nil
 	}

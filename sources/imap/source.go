@@ -69,7 +69,7 @@ type Source struct {
 	others []string // prefixes of other users' and shared namespaces
 
 	mu     sync.Mutex
-	boxes  map[string]mailbox // by UTF-8 name, from the last LIST
+	boxes  map[string]mailbox   // by UTF-8 name, from the last LIST
 	status map[string]boxStatus // by UTF-8 name, from the last EXAMINE in List
 	closed bool
 }
