@@ -47,6 +47,12 @@ arrives unread unless it carries "Status: R" or --mark-seen is given.`,
 			return runMigrate(cmd.Context(), g, o, args[0], args[1])
 		},
 	}
+	addMigrateFlags(cmd, &o)
+	return cmd
+}
+
+// addMigrateFlags registers the flags shared by migrate and batch.
+func addMigrateFlags(cmd *cobra.Command, o *migrateOptions) {
 	f := cmd.Flags()
 	f.StringVar(&o.srcPasswordFile, "src-password-file", "", "read the source password from `FILE`")
 	f.StringVar(&o.dstPasswordFile, "dst-password-file", "", "read the target password from `FILE`")
@@ -66,7 +72,6 @@ arrives unread unless it carries "Status: R" or --mark-seen is given.`,
 	f.StringVar(&o.newerThan, "newer-than", "", "only messages newer than `AGE`")
 	f.StringVar(&o.maxSize, "max-size", "", "skip messages larger than `SIZE` (e.g. 35MB)")
 	f.StringVar(&o.report, "report", "", "write a JSON report of the run to `FILE`")
-	return cmd
 }
 
 func runMigrate(ctx context.Context, g *globals, o migrateOptions, src, dst string) error {

@@ -59,7 +59,7 @@ Exit status: 0 all messages are on the target, 1 some messages failed (listed),
 	pf.StringVar(&g.state, "state", "", "state database `FILE` (default $XDG_STATE_HOME/mailferry/state.db)")
 	pf.StringVar(&g.progress, "progress", "auto", "progress display: auto (bar on a terminal, lines otherwise), bar, plain or none")
 	pf.StringVar(&g.interval, "progress-interval", "10s", "time between plain progress lines")
-	root.AddCommand(newMigrateCmd(g), newRunCmd(g), newDemoCmd(g))
+	root.AddCommand(newMigrateCmd(g), newRunCmd(g), newBatchCmd(g), newDemoCmd(g))
 	root.AddCommand(newBackupCmd(g), newArchiveCmd(g), newVerifyCmd(g))
 	return root
 }

@@ -105,7 +105,7 @@ func password(ctx context.Context, ep *endpoint.Endpoint, spec secret.Spec, env,
 	if ep.IsLocal() {
 		return "", nil
 	}
-	if spec.Env == "" && spec.File == "" && spec.Cmd == "" {
+	if spec.Env == "" && spec.File == "" && spec.Cmd == "" && spec.Value == "" {
 		spec.Env = env
 	}
 	if spec.Label == "" {

@@ -20,6 +20,10 @@ import (
 // Spec says where a password may come from. The first of File, Cmd, Env
 // (when the variable is set and not empty) and Prompt that applies wins.
 type Spec struct {
+	// Value is the password itself, read from a batch CSV file. It is
+	// never printed.
+	Value string
+
 	// Env names an environment variable holding the password, e.g.
 	// MAILFERRY_SRC_PASSWORD.
 	Env string
@@ -63,6 +67,8 @@ func Resolve(ctx context.Context, spec Spec, stdin *os.File, warn func(string)) 
 		warn = func(string) {}
 	}
 	switch {
+	case spec.Value != "":
+		return spec.Value, nil
 	case spec.File != "":
 		return fromFile(spec.File, warn)
 	case spec.Cmd != "":
