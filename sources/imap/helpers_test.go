@@ -117,12 +117,16 @@ func (ts *testServer) add(t testing.TB, mailbox string, raw []byte, flags []stri
 	return uint32(data.UID)
 }
 
-func (ts *testServer) config() imapconn.Config {
+func (ts *testServer) config() imapconn.Config { return testConfig(ts.addr, &ts.dials) }
+
+// testConfig logs in to a test server at addr without TLS, counting
+// connections in dials.
+func testConfig(addr string, dials *atomic.Int32) imapconn.Config {
 	return imapconn.Config{
-		Addr: ts.addr, Username: testUser, Password: testPass, TLS: imapconn.None,
+		Addr: addr, Username: testUser, Password: testPass, TLS: imapconn.None,
 		IdleTimeout: 30 * time.Second,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			ts.dials.Add(1)
+			dials.Add(1)
 			var d net.Dialer
 			return d.DialContext(ctx, network, addr)
 		},
