@@ -35,6 +35,21 @@ func dateCases() []dateCase {
 			date: time.Date(2004, 1, 1, 0, 0, 1, 0, time.UTC),
 		},
 		{
+			name: "Received with a zone comment",
+			raw:  "Received: from x.example.com by y.example.com;\r\n Tue, 3 Mar 2020 10:11:12 -0800 (PST)\r\nSubject: comment\r\n\r\nbody\r\n",
+			date: time.Date(2020, 3, 3, 18, 11, 12, 0, time.UTC),
+		},
+		{
+			name: "obsolete Date: no weekday, no seconds, GMT",
+			raw:  "Date: 15 Jul 2015 17:30 GMT\r\nSubject: obsolete\r\n\r\nbody\r\n",
+			date: time.Date(2015, 7, 15, 17, 30, 0, 0, time.UTC),
+		},
+		{
+			name: "two-digit year",
+			raw:  "Date: Fri, 1 Jan 99 00:00:00 GMT\r\nSubject: y2k\r\n\r\nbody\r\n",
+			date: time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC),
+		},
+		{
 			name: "no date",
 			raw:  "Subject: undated\r\nMessage-ID: <undated@example.com>\r\n\r\nbody\r\n",
 		},
@@ -98,6 +113,36 @@ func TestPOP3DatesAndFlags(t *testing.T) {
 			if !slices.Equal(g.Flags, want) {
 				t.Errorf("mark-seen=%v: %s: FLAGS = %v, want %v", markSeen, c.name, g.Flags, want)
 			}
+		}
+	}
+}
+
+// TestPOP3DateObsoleteZones checks the zone names RFC 5322 section 4.3
+// defines (UT, GMT and the US zones): a Date: written with them must
+// give the same INTERNALDATE on every machine, whatever its local time
+// zone.
+func TestPOP3DateObsoleteZones(t *testing.T) {
+	t.Parallel()
+	srv := startDovecot(t)
+	zones := []struct {
+		name   string
+		offset int // hours east of UTC
+	}{
+		{"UT", 0}, {"GMT", 0}, {"EST", -5}, {"EDT", -4}, {"CST", -6}, {"CDT", -5},
+		{"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7},
+	}
+	for _, z := range zones {
+		srv.Deliver(t, "alice", "INBOX", []byte("Date: Wed, 15 Jul 2015 17:30:00 "+z.name+"\r\nSubject: "+z.name+"\r\n\r\nbody\r\n"))
+	}
+	mustRun(t, newJob(t, popURL(srv, "alice"), imapURL(srv, "bob", "")), statePath(t))
+	got := fetchMailbox(t, srv, "bob", "INBOX")
+	if len(got) != len(zones) {
+		t.Fatalf("bob's INBOX holds %d messages, want %d", len(got), len(zones))
+	}
+	for i, z := range zones {
+		want := time.Date(2015, 7, 15, 17-z.offset, 30, 0, 0, time.UTC)
+		if !got[i].Date.Equal(want) {
+			t.Errorf("Date: Wed, 15 Jul 2015 17:30:00 %s: INTERNALDATE = %v, want %v", z.name, got[i].Date.UTC(), want)
 		}
 	}
 }
