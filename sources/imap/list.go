@@ -144,7 +144,8 @@ func ParseID(id string) (uidValidity, uid uint32, err error) {
 		if err == nil {
 			uu, err = strconv.ParseUint(u, 10, 32)
 		}
-		if err == nil && vv != 0 && uu != 0 {
+		// UIDVALIDITY 0 is invalid but seen on broken servers: accept it.
+		if err == nil && uu != 0 {
 			return uint32(vv), uint32(uu), nil
 		}
 	}

@@ -62,11 +62,23 @@ func (s *Source) Flags(ctx context.Context, mailboxName string, uidValidity uint
 	if len(uids) == 0 || sess.numMessages == 0 {
 		return flags, true, nil
 	}
-	var set goimap.UIDSet
-	for _, u := range uids {
-		set.AddNum(goimap.UID(u))
+	for len(uids) > 0 {
+		n := min(len(uids), deleteBatch)
+		var set goimap.UIDSet
+		for _, u := range uids[:n] {
+			set.AddNum(goimap.UID(u))
+		}
+		uids = uids[n:]
+		if err := s.fetchFlags(ctx, sess, name, uidValidity, set, flags); err != nil {
+			return nil, false, fmt.Errorf("%s/%s: reading flags: %w", s.where, name, err)
+		}
 	}
-	err = sess.Do(ctx, func() error {
+	return flags, true, nil
+}
+
+// fetchFlags reads the flags of set into flags.
+func (s *Source) fetchFlags(ctx context.Context, sess *session, name string, uidValidity uint32, set goimap.UIDSet, flags map[uint32][]string) error {
+	return sess.Do(ctx, func() error {
 		cmd := sess.Fetch(set, &goimap.FetchOptions{UID: true, Flags: true})
 		defer cmd.Close()
 		for data := cmd.Next(); data != nil; data = cmd.Next() {
@@ -80,8 +92,4 @@ func (s *Source) Flags(ctx context.Context, mailboxName string, uidValidity uint
 		}
 		return cmd.Close()
 	})
-	if err != nil {
-		return nil, false, fmt.Errorf("%s/%s: reading flags: %w", s.where, name, err)
-	}
-	return flags, true, nil
 }

@@ -71,7 +71,6 @@ type Source struct {
 	mu     sync.Mutex
 	boxes  map[string]mailbox   // by UTF-8 name, from the last LIST
 	status map[string]boxStatus // by UTF-8 name, from the last EXAMINE in List
-	closed bool
 }
 
 var (
@@ -176,9 +175,6 @@ func (s *Source) MailboxStatus(mailbox string) (uidValidity, uidNext uint32, ok 
 
 // Close logs out of every connection. Deletions took effect already.
 func (s *Source) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
 	s.pool.close()
 	return nil
 }

@@ -356,7 +356,7 @@ func TestParseID(t *testing.T) {
 	if v, u, err := ParseID(FormatID(7, 42)); v != 7 || u != 42 || err != nil {
 		t.Errorf("ParseID(FormatID(7, 42)) = %d, %d, %v; want 7, 42, nil", v, u, err)
 	}
-	for _, bad := range []string{"", "7", "7/", "/4", "0/4", "7/0", "x/1", "1/99999999999"} {
+	for _, bad := range []string{"", "7", "7/", "/4", "7/0", "-1/4", "x/1", "1/99999999999"} {
 		if _, _, err := ParseID(bad); err == nil {
 			t.Errorf("ParseID(%q) = nil error, want one", bad)
 		}
