@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailferry/mailferry/internal/corpus"
+	"github.com/mailferry/mailferry/internal/dovecottest"
 )
 
 // TestWrongPassword runs the binary with a wrong source or target
@@ -107,4 +110,44 @@ func TestDryRun(t *testing.T) {
 		t.Fatalf("mailferry migrate after --dry-run: exit code %d, want 0\n%s%s", code, stdout, stderr)
 	}
 	checkExactlyOnce(t, "bob's Imported after --dry-run and a real run", fetchMailbox(t, srv, "bob", "Imported"), want)
+}
+
+// TestTargetOverQuota fills bob's quota mid-run: mailferry must stop
+// with exit code 3 and say so, keep what it copied (each once), and a
+// rerun must not add duplicates.
+func TestTargetOverQuota(t *testing.T) {
+	t.Parallel()
+	dovecottest.Require(t)
+	srv := dovecottest.Start(t, dovecottest.WithUserQuota("bob", 60_000))
+	var msgs [][]byte
+	for i := range 10 {
+		msgs = append(msgs, corpus.Message(29, i, 10_000))
+	}
+	want := deliverAll(t, srv, "alice", msgs)
+	args := []string{"migrate", "--state", statePath(t), "--progress", "none", popURL(srv, "alice"), imapURL(srv, "bob", "")}
+	var first int
+	for run := 1; run <= 2; run++ {
+		code, stdout, stderr := runBinary(t, nil, args...)
+		if code != 3 {
+			t.Errorf("run %d over quota: exit code %d, want 3\n%s%s", run, code, stdout, stderr)
+		}
+		if !strings.Contains(strings.ToLower(stderr), "quota") {
+			t.Errorf("run %d over quota: stderr = %q, want it to mention the quota", run, stderr)
+		}
+		got := fetchMailbox(t, srv, "bob", "INBOX")
+		if run == 1 {
+			first = len(got)
+			if first == 0 || first >= len(want) {
+				t.Errorf("run 1 over quota: bob holds %d messages, want some but not all %d", first, len(want))
+			}
+		} else if len(got) != first {
+			t.Errorf("run 2 over quota: bob holds %d messages, want %d as after run 1", len(got), first)
+		}
+		have, need := counts(got), counts(want)
+		for _, g := range got {
+			if have[g.Sum] > need[g.Sum] {
+				t.Errorf("run %d over quota: bob holds %d copies of %s, want at most %d", run, have[g.Sum], g, need[g.Sum])
+			}
+		}
+	}
 }

@@ -81,7 +81,7 @@ func TestPOP3DatesAndFlags(t *testing.T) {
 	for _, markSeen := range []bool{false, true} {
 		mailbox := "INBOX"
 		if markSeen {
-			mailbox = "Seen by mailferry"
+			mailbox = "Gelesen/\u00dcber mailferry"
 		}
 		j := newJob(t, popURL(srv, "alice"), imapURL(srv, "bob", mailbox))
 		j.MarkSeen = markSeen
