@@ -41,6 +41,8 @@ type testServer struct {
 	dials atomic.Int32
 
 	mu         sync.Mutex
+	personal   string   // personal namespace prefix
+	shared     []string // shared namespace prefixes
 	names      []string
 	attrs      map[string][]goimap.MailboxAttr
 	subscribed map[string]bool
@@ -192,7 +194,13 @@ type testSession struct {
 }
 
 func (s *testSession) Namespace() (*goimap.NamespaceData, error) {
-	return &goimap.NamespaceData{Personal: []goimap.NamespaceDescriptor{{Delim: '/'}}}, nil
+	s.ts.mu.Lock()
+	defer s.ts.mu.Unlock()
+	ns := &goimap.NamespaceData{Personal: []goimap.NamespaceDescriptor{{Prefix: s.ts.personal, Delim: '/'}}}
+	for _, p := range s.ts.shared {
+		ns.Shared = append(ns.Shared, goimap.NamespaceDescriptor{Prefix: p, Delim: '/'})
+	}
+	return ns, nil
 }
 
 func (s *testSession) List(w *imapserver.ListWriter, ref string, patterns []string, options *goimap.ListOptions) error {
