@@ -53,12 +53,52 @@ func cleanDate(s string) string {
 	if len(f) > 0 && len(f[0]) >= 3 && isDayName(f[0]) {
 		f = f[1:]
 	}
-	// "GMT", "UT" and "UTC" zones parse as MST-style names; "+0000 GMT"
-	// pairs are folded to the numeric zone.
+	// "+0000 GMT" pairs are folded to the numeric zone.
 	if n := len(f); n >= 2 && isNumericZone(f[n-2]) && !isNumericZone(f[n-1]) && !strings.ContainsAny(f[n-1], ":") && len(f[n-1]) <= 5 && !isYear(f[n-1]) {
 		f = f[:n-1]
 	}
+	// Zone names become offsets, so the result never depends on the
+	// machine's own time zone (Go's time.Parse would give an unknown
+	// name the local offset, or zero).
+	for i, w := range f {
+		if i > 0 && strings.Contains(f[i-1], ":") && isZoneName(w) {
+			f[i] = zoneOffset(w)
+		}
+	}
 	return strings.Join(f, " ")
+}
+
+// zoneNames are RFC 5322's obsolete zones (section 4.3) and a few that
+// mbox "From " lines written by date(1) carry.
+var zoneNames = map[string]string{
+	"UT": "+0000", "UTC": "+0000", "GMT": "+0000", "Z": "+0000",
+	"EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500",
+	"MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
+	"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200",
+	"BST": "+0100", "WET": "+0000", "WEST": "+0100", "EET": "+0200", "EEST": "+0300",
+	"MSK": "+0300", "JST": "+0900", "KST": "+0900", "HKT": "+0800", "AEST": "+1000", "AEDT": "+1100",
+	"NZST": "+1200", "NZDT": "+1300", "IST": "+0530",
+}
+
+func isZoneName(w string) bool {
+	if len(w) == 0 || len(w) > 5 {
+		return false
+	}
+	for _, c := range w {
+		if (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// zoneOffset gives a zone name's offset; unknown names (and RFC 5322's
+// military letters, whose meaning was never agreed) count as UTC.
+func zoneOffset(w string) string {
+	if off, ok := zoneNames[strings.ToUpper(w)]; ok {
+		return off
+	}
+	return "+0000"
 }
 
 func isDayName(s string) bool {

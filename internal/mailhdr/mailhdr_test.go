@@ -88,3 +88,20 @@ func TestFlagsGmailLabels(t *testing.T) {
 		t.Errorf("Flags(X-Gmail-Labels) = %v, want %v", got, want)
 	}
 }
+
+func TestParseDateZoneNames(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		"Wed, 15 Jul 2015 17:30:00 EST":          time.Date(2015, 7, 15, 22, 30, 0, 0, time.UTC),
+		"Wed, 15 Jul 2015 17:30:00 PDT":          time.Date(2015, 7, 16, 0, 30, 0, 0, time.UTC),
+		"Wed, 15 Jul 2015 17:30:00 UT":           time.Date(2015, 7, 15, 17, 30, 0, 0, time.UTC),
+		"Wed, 15 Jul 2015 17:30:00 GMT":          time.Date(2015, 7, 15, 17, 30, 0, 0, time.UTC),
+		"Sat Jan  1 10:00:00 CET 2022":           time.Date(2022, 1, 1, 9, 0, 0, 0, time.UTC),
+		"Wed, 15 Jul 2015 17:30:00 +0200 (CEST)": time.Date(2015, 7, 15, 15, 30, 0, 0, time.UTC),
+		"15 Jul 2015 17:30 XYZ":                  time.Date(2015, 7, 15, 17, 30, 0, 0, time.UTC),
+	} {
+		got, err := ParseDate(in)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("ParseDate(%q) = %v, %v; want %v", in, got.UTC(), err, want)
+		}
+	}
+}
