@@ -163,12 +163,23 @@ func TestBackupMaildirRoundTripAndReruns(t *testing.T) {
 }
 
 func TestBackupMboxRoundTrip(t *testing.T) {
+	for _, compress := range []string{"", "?compress=gzip", "?compress=zstd"} {
+		t.Run("mbox"+compress, func(t *testing.T) { testBackupMbox(t, compress) })
+	}
+}
+
+func testBackupMbox(t *testing.T, compress string) {
 	fx := backupFixtures()
 	src := sourceMaildir(t, fx)
 	dst := filepath.Join(t.TempDir(), "backup")
 	state := filepath.Join(t.TempDir(), "state.db")
-	if code, out := mailferry(t, "--state", state, "backup", "--progress", "none", "maildir:"+src, "mbox:"+dst); code != 0 {
+	if code, out := mailferry(t, "--state", state, "backup", "--progress", "none", "maildir:"+src, "mbox:"+dst+compress); code != 0 {
 		t.Fatalf("backup = exit %d\n%s", code, out)
+	}
+	if ext := map[string]string{"?compress=gzip": ".gz", "?compress=zstd": ".zst"}[compress]; ext != "" {
+		if files, _ := filepath.Glob(filepath.Join(dst, "*"+ext)); len(files) == 0 {
+			t.Errorf("no %s files in the compressed backup", ext)
+		}
 	}
 	tree, err := mbox.NewTree(dst, mbox.Options{Format: mbox.FormatMboxrd})
 	if err != nil {
@@ -187,7 +198,7 @@ func TestBackupMboxRoundTrip(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("mbox backup reads back as\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if code, out := mailferry(t, "--state", filepath.Join(t.TempDir(), "fresh.db"), "backup", "--progress", "none", "maildir:"+src, "mbox:"+dst); code != 0 || !strings.Contains(out, "copied         0") {
+	if code, out := mailferry(t, "--state", filepath.Join(t.TempDir(), "fresh.db"), "backup", "--progress", "none", "maildir:"+src, "mbox:"+dst+compress); code != 0 || !strings.Contains(out, "copied         0") {
 		t.Errorf("rerun with a fresh state = exit %d\n%s\nwant 0 copied", code, out)
 	}
 	if code, out := mailferry(t, "verify", "mbox:"+dst); code != 0 {

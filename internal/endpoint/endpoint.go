@@ -91,6 +91,10 @@ type Endpoint struct {
 	// for the adapter's default.
 	Format string
 
+	// Compress is how an mbox backup is compressed ("gzip", "zstd") or
+	// "" for none; only backup and archive targets use it.
+	Compress string
+
 	// Layout is the Maildir folder layout (maildir++, fs) or "" for the
 	// adapter's default.
 	Layout string
@@ -201,6 +205,7 @@ func (e *Endpoint) String() string {
 	add("auth", e.Auth)
 	add("provider", e.Provider)
 	add("format", e.Format)
+	add("compress", e.Compress)
 	add("layout", e.Layout)
 	return b.String()
 }

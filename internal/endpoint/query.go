@@ -10,7 +10,7 @@ import (
 // Query parameters and the schemes they apply to.
 var (
 	remoteKeys  = []string{"tls", "ca", "insecure", "auth", "provider"}
-	mboxKeys    = []string{"format"}
+	mboxKeys    = []string{"format", "compress"}
 	maildirKeys = []string{"layout"}
 )
 
@@ -19,6 +19,8 @@ var (
 	Formats = []string{"mboxrd", "mboxo", "mboxcl", "mboxcl2"}
 	Layouts = []string{"maildir++", "fs"}
 	Auths   = []string{"plain", "login", "xoauth2", "oauthbearer"}
+	// Compressions are how mbox backups may be compressed.
+	Compressions = []string{"gzip", "zstd"}
 )
 
 func (e *Endpoint) keys() []string {
@@ -94,6 +96,8 @@ func (e *Endpoint) set(k, v string) error {
 		return oneOf(&e.Format, k, lv, Formats)
 	case "layout":
 		return oneOf(&e.Layout, k, lv, Layouts)
+	case "compress":
+		return oneOf(&e.Compress, k, lv, Compressions)
 	case "provider":
 		for _, c := range lv {
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
@@ -144,6 +148,8 @@ func example(k string) string {
 		return "provider=gmail"
 	case "format":
 		return "format=mboxrd"
+	case "compress":
+		return "compress=zstd"
 	}
 	return "layout=fs"
 }

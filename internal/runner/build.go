@@ -71,7 +71,7 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 	}
 	var dial target.Dialer
 	if dst.IsLocal() && (j.Mode == jobfile.ModeBackup || j.Mode == jobfile.ModeArchive) {
-		dial, err = connect.LocalTarget(dst, connect.LocalOptions{ByYear: j.ByYear})
+		dial, err = connect.LocalTarget(dst, connect.LocalOptions{ByYear: j.ByYear, Compress: dst.Compress})
 	} else {
 		dial, err = connect.Target(dst, dstPass)
 	}
