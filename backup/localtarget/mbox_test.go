@@ -31,7 +31,7 @@ func readMbox(t *testing.T, root string) []stored {
 func readManifests(t *testing.T, root string) []stored {
 	t.Helper()
 	var out []stored
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, walkErr error) error {
 		file := manifest.MboxFile(path)
 		if file == "" {
 			return nil

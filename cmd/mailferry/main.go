@@ -117,5 +117,3 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintln(w, "hint: is the host and port right? pop3s/imaps use 995/993, pop3/imap 110/143")
 	}
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

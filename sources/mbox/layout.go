@@ -54,18 +54,12 @@ func clEnd(segs []segment, k int) int {
 	return -1
 }
 
-// detect chooses the variant of a file from its segments: any
-// ">>From " line means mboxrd (no other writer makes them); a
-// Content-Length that is right for every message means mboxcl2, or
-// mboxcl if ">From " lines appear and Content-Length never had to join
-// segments; anything else is read as mboxrd, which unquotes ">From "
-// exactly as mboxo does.
-func detect(segs []segment) string {
-	t, _ := tallyOf(segs, len(segs))
-	return t.format()
-}
-
-// tally sums up what detect needs to know of a run of segments, so
+// tally sums up what variant detection needs to know of a run of
+// segments (tally.format decides: any ">>From " line means mboxrd, no
+// other writer makes them; a Content-Length that is right for every
+// message means mboxcl2, or mboxcl if ">From " lines appear and
+// Content-Length never had to join segments; anything else is read as
+// mboxrd, which unquotes ">From " exactly as mboxo does), so
 // that the segments of a file read in two parts (an index of the start,
 // a scan of mail appended since) give the same answer as the whole.
 type tally struct {
