@@ -143,6 +143,13 @@ func (p *Proxy) Tap(fn func(dir Direction, b []byte)) {
 	p.tap = fn
 }
 
+// Live returns the number of connections being forwarded now.
+func (p *Proxy) Live() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.live)
+}
+
 // Close stops listening, drops every connection and waits for them.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
