@@ -61,7 +61,7 @@ func (s *soak) run(t *testing.T, seed uint64) int {
 		before := s.onTarget()
 		r := start(t, s.env, s.args...)
 		if run < s.kills {
-			s.killSometime(rng, r, before)
+			s.killSometime(rng, r, before, run >= s.kills-2)
 		} else if !r.ended(s.timeout) {
 			r.kill()
 			t.Fatalf("run %d did not end within %v:\n%s", run, s.timeout, r.result())
@@ -112,9 +112,13 @@ func (s *soak) drain(t *testing.T) {
 // killSometime kills r at a random moment: early (start-up, login,
 // listing) or once the target holds a few more messages, plus a little
 // (mid-message, between APPEND and journal), or after the target is
-// complete (deleting, QUIT). It returns early if r ends by itself.
-func (s *soak) killSometime(rng *rand.Rand, r *running, before int) {
-	switch n := rng.IntN(6); {
+// complete (deleting, QUIT) if late. It returns early if r ends by itself.
+func (s *soak) killSometime(rng *rand.Rand, r *running, before int, late bool) {
+	n := rng.IntN(6)
+	if n == 1 && !late {
+		n = 2 // the first runs die mid-copy, so that enough kills land
+	}
+	switch {
 	case n == 0:
 		if r.ended(time.Duration(rng.IntN(100)) * time.Millisecond) {
 			return
