@@ -20,11 +20,20 @@ type size struct {
 	kills             int
 }
 
-func soakSize() size {
-	if long() {
-		return size{messages: 2500, maxSize: 2 << 20, faults: 60, kills: 15}
+var (
+	shortSoak = size{messages: 300, maxSize: 250_000, faults: 8, kills: 6}
+	longSoak  = size{messages: 2500, maxSize: 2 << 20, faults: 60, kills: 15}
+)
+
+// TestSoakLong is the long soak, run with MAILFERRY_SOAK=long: thousands
+// of messages in several folders, more faults and more kills.
+func TestSoakLong(t *testing.T) {
+	if !long() {
+		t.Skip("set MAILFERRY_SOAK=long for the long soak")
 	}
-	return size{messages: 300, maxSize: 250_000, faults: 8, kills: 6}
+	t.Run("pop3", func(t *testing.T) { t.Parallel(); soakPOP3ToIMAP(t, longSoak) })
+	t.Run("imap", func(t *testing.T) { t.Parallel(); soakIMAPToIMAP(t, longSoak) })
+	t.Run("dovecot", func(t *testing.T) { t.Parallel(); soakDovecot(t, longSoak, longSoak.messages) })
 }
 
 // randomFaults is the fault mix of the soak.
@@ -39,7 +48,11 @@ func randomFaults(max int) chaos.Random {
 // target exactly once with its flags and date, and the source is empty.
 func TestSoakPOP3ToIMAP(t *testing.T) {
 	t.Parallel()
-	sz, seed := soakSize(), seed(t)
+	soakPOP3ToIMAP(t, shortSoak)
+}
+
+func soakPOP3ToIMAP(t *testing.T, sz size) {
+	seed := seed(t)
 	msgs := mixedCorpus(seed%1000, sz.messages, sz.maxSize)
 	var want []message
 	for _, m := range msgs {
@@ -84,7 +97,11 @@ var imapFolders = []struct {
 // through proxies breaking both sides, killing mailferry at random.
 func TestSoakIMAPToIMAP(t *testing.T) {
 	t.Parallel()
-	sz, seed := soakSize(), seed(t)
+	soakIMAPToIMAP(t, shortSoak)
+}
+
+func soakIMAPToIMAP(t *testing.T, sz size) {
+	seed := seed(t)
 	rng := rand.New(rand.NewPCG(seed, 11))
 	src := imaptest.NewServerOptions(t, imaptest.Options{Username: "carol", Password: "src-pw"})
 	dst := imaptest.NewServerOptions(t, imaptest.Options{})
@@ -138,12 +155,13 @@ func TestSoakIMAPToIMAP(t *testing.T) {
 func TestSoakDovecot(t *testing.T) {
 	dovecottest.Require(t)
 	t.Parallel()
-	sz, seed := soakSize(), seed(t)
+	soakDovecot(t, shortSoak, 60) // doveadm save is slow
+}
+
+func soakDovecot(t *testing.T, sz size, n int) {
+	dovecottest.Require(t)
+	seed := seed(t)
 	srv := dovecottest.Start(t)
-	n := sz.messages
-	if !long() {
-		n = 60 // doveadm save is slow
-	}
 	for _, m := range mixedCorpus(seed%1000+2, n, sz.maxSize) {
 		srv.Deliver(t, "alice", "INBOX", m)
 	}
