@@ -30,17 +30,18 @@ func (e *engine) loadMailboxes(ctx context.Context, w *worker) error {
 	for _, b := range boxes {
 		e.boxes[b.Name] = b
 	}
-	if err := w.dial(ctx); err != nil {
-		return err
-	}
-	if su, ok := w.t.(target.SpecialUser); ok {
+	return e.withTarget(ctx, w, func(t target.Target) error {
+		su, ok := t.(target.SpecialUser)
+		if !ok {
+			return nil
+		}
 		roles, err := su.SpecialUse(ctx)
 		if err != nil {
 			return fmt.Errorf("target: %w", err)
 		}
 		e.roles = roles
-	}
-	return nil
+		return nil
+	})
 }
 
 // prepareMailboxes creates every mapped source folder on the target,
@@ -49,30 +50,62 @@ func (e *engine) prepareMailboxes(ctx context.Context, w *worker) error {
 	if len(e.boxes) == 0 {
 		return nil
 	}
-	if err := w.dial(ctx); err != nil {
-		return err
-	}
-	sub, canSubscribe := w.t.(target.Subscriber)
 	for _, b := range sortedBoxes(e.boxes) {
 		dst, skip := e.mapMailbox(b.Name)
 		if skip {
 			continue
 		}
-		if err := w.t.EnsureMailbox(ctx, dst); err != nil {
-			var me *sources.MessageError
-			if errors.As(err, &me) {
-				e.fail(Failure{Mailbox: b.Name, Location: dst, Err: fmt.Errorf("cannot create the target folder: %w", me.Err)})
-				continue
-			}
+		err := e.withTarget(ctx, w, func(t target.Target) error { return t.EnsureMailbox(ctx, dst) })
+		var me *sources.MessageError
+		switch {
+		case errors.As(err, &me):
+			e.fail(Failure{Mailbox: b.Name, Location: dst, Err: fmt.Errorf("cannot create the target folder: %w", me.Err)})
+			continue
+		case err != nil:
 			return err
 		}
-		if b.Subscribed && canSubscribe {
-			if err := sub.Subscribe(ctx, dst); err != nil {
-				e.emit(Event{Kind: EventRetry, Mailbox: b.Name, Err: fmt.Errorf("subscribing to %s: %w", dst, err)})
+		if !b.Subscribed {
+			continue
+		}
+		err = e.withTarget(ctx, w, func(t target.Target) error {
+			if sub, ok := t.(target.Subscriber); ok {
+				return sub.Subscribe(ctx, dst)
 			}
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			// A missing subscription loses no mail: report and go on.
+			e.emit(Event{Kind: EventRetry, Mailbox: b.Name, Err: fmt.Errorf("subscribing to %s: %w", dst, err)})
 		}
 	}
 	return nil
+}
+
+// withTarget runs fn on the worker's target session, dialling it first,
+// and retries temporary failures (a dropped connection, BYE, a refused
+// dial) with the same attempts and backoff as message transfers.
+// Permanent errors and message errors are returned at once.
+func (e *engine) withTarget(ctx context.Context, w *worker, fn func(t target.Target) error) error {
+	for attempt := 1; ; attempt++ {
+		err := w.dial(ctx)
+		if err == nil {
+			err = fn(w.t)
+		}
+		var me *sources.MessageError
+		if err == nil || sources.IsPermanent(err) || errors.As(err, &me) || ctx.Err() != nil {
+			return err
+		}
+		w.closeTarget()
+		if attempt >= e.opts.Attempts {
+			return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
+		}
+		wait := backoff(e.opts.Backoff, attempt)
+		e.job.Stats.Retries.Add(1)
+		e.emit(Event{Kind: EventRetry, Err: err, Wait: wait, Attempt: attempt})
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
 }
 
 func sortedBoxes(m map[string]sources.Mailbox) []sources.Mailbox {

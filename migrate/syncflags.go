@@ -22,19 +22,23 @@ func (e *engine) syncFlags(ctx context.Context, w *worker, mb *mailboxPlan) erro
 	if len(mb.resync) == 0 {
 		return nil
 	}
-	if err := w.dial(ctx); err != nil {
-		return err
-	}
-	fs, ok := w.t.(target.FlagSetter)
-	if !ok {
-		return nil
-	}
 	for _, r := range mb.resync {
 		flags := r.msg.Flags
 		if e.opts.MarkSeen {
 			flags = addFlag(flags, `\Seen`)
 		}
-		err := fs.SetFlags(ctx, r.dst, r.ref, flags)
+		unsupported := false
+		err := e.withTarget(ctx, w, func(t target.Target) error {
+			fs, ok := t.(target.FlagSetter)
+			if !ok {
+				unsupported = true
+				return nil
+			}
+			return fs.SetFlags(ctx, r.dst, r.ref, flags)
+		})
+		if unsupported {
+			return nil
+		}
 		var me *sources.MessageError
 		switch {
 		case errors.As(err, &me):

@@ -45,7 +45,18 @@ func dialTCP(ctx context.Context, cfg Config) (net.Conn, error) {
 		return cfg.DialContext(ctx, "tcp", cfg.Addr)
 	}
 	d := net.Dialer{Timeout: cfg.idleTimeout()}
-	return d.DialContext(ctx, "tcp", cfg.Addr)
+	conn, err := d.DialContext(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	// Closing (or the process dying) resets the connection instead of
+	// letting the kernel send what is still queued: an APPEND abandoned
+	// mid-way, or whose process was killed, must not complete later on
+	// its own, after a rerun has looked at the mailbox.
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	return conn, nil
 }
 
 // open runs the TLS handshake, waits for the greeting and logs in. It
