@@ -61,5 +61,6 @@ Exit status: 0 all messages are on the target, 1 some messages failed (listed),
 	pf.StringVar(&g.interval, "progress-interval", "10s", "time between plain progress lines")
 	root.AddCommand(newMigrateCmd(g), newRunCmd(g), newBatchCmd(g), newDemoCmd(g))
 	root.AddCommand(newBackupCmd(g), newArchiveCmd(g), newVerifyCmd(g))
+	root.AddCommand(newAuthCmd(g))
 	return root
 }

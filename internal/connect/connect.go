@@ -19,8 +19,11 @@ import (
 
 // SourceOptions tune how a source is opened.
 type SourceOptions struct {
-	Password    string // ignored for local endpoints
-	Connections int    // how many connections an IMAP source may read with at once
+	Password string // ignored for local endpoints
+	// Tokens, if set, logs in with OAuth access tokens instead of the
+	// password.
+	Tokens      Tokens
+	Connections int // how many connections an IMAP source may read with at once
 	// IndexDir is where mbox sources keep their scan indexes, so that a
 	// rerun does not reread an unchanged file ("" disables them).
 	IndexDir string
@@ -29,9 +32,10 @@ type SourceOptions struct {
 // Source returns a function that opens the source an endpoint names.
 func Source(ep *endpoint.Endpoint, o SourceOptions) (func(ctx context.Context) (sources.Source, error), error) {
 	password, connections := o.Password, o.Connections
+	login := Login{Password: password, Tokens: o.Tokens}
 	switch {
 	case ep.IsIMAP():
-		cfg, err := IMAPConfig(ep, password)
+		cfg, err := IMAPLogin(ep, login)
 		if err != nil {
 			return nil, err
 		}
@@ -48,6 +52,7 @@ func Source(ep *endpoint.Endpoint, o SourceOptions) (func(ctx context.Context) (
 			Addr: ep.Addr(), Username: ep.User, Password: password,
 			TLS: pop3.TLSMode(ep.TLS), TLSConfig: tlsConf, Auth: ep.Auth,
 		}
+		cfg.Token, cfg.TokenRejected = login.hooks(ep)
 		return func(ctx context.Context) (sources.Source, error) {
 			s, err := pop3.New(ctx, cfg)
 			if err != nil {
@@ -75,22 +80,40 @@ func Source(ep *endpoint.Endpoint, o SourceOptions) (func(ctx context.Context) (
 	return nil, fmt.Errorf("%s: %s cannot be a source yet", ep, ep.Scheme)
 }
 
-// IMAPConfig returns the connection settings for an imap(s) endpoint.
+// IMAPConfig returns the connection settings for an imap(s) endpoint
+// logging in with a password.
 func IMAPConfig(ep *endpoint.Endpoint, password string) (imapconn.Config, error) {
+	return IMAPLogin(ep, Login{Password: password})
+}
+
+// IMAPLogin returns the connection settings for an imap(s) endpoint:
+// TLS, the login, and the limits of the endpoint's provider profile.
+func IMAPLogin(ep *endpoint.Endpoint, login Login) (imapconn.Config, error) {
 	tlsConf, err := ep.TLSConfig()
 	if err != nil {
 		return imapconn.Config{}, err
 	}
-	return imapconn.Config{
-		Addr: ep.Addr(), Username: ep.User, Password: password,
-		TLS: imapconn.TLSMode(ep.TLS), TLSConfig: tlsConf,
-	}, nil
+	cfg := imapconn.Config{
+		Addr: ep.Addr(), Username: ep.User, Password: login.Password,
+		TLS: imapconn.TLSMode(ep.TLS), TLSConfig: tlsConf, Auth: ep.Auth,
+	}
+	cfg.Token, cfg.TokenRejected = login.hooks(ep)
+	if p := Profile(ep); p != nil {
+		cfg.MaxMessageSize = p.MaxMessageSize
+	}
+	return cfg, nil
 }
 
-// Target returns a dialer for the target an endpoint names.
+// Target returns a dialer for the target an endpoint names, logging in
+// with a password.
 func Target(ep *endpoint.Endpoint, password string) (target.Dialer, error) {
+	return TargetLogin(ep, Login{Password: password})
+}
+
+// TargetLogin returns a dialer for the target an endpoint names.
+func TargetLogin(ep *endpoint.Endpoint, login Login) (target.Dialer, error) {
 	if ep.IsIMAP() {
-		cfg, err := IMAPConfig(ep, password)
+		cfg, err := IMAPLogin(ep, login)
 		if err != nil {
 			return nil, err
 		}

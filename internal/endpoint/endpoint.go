@@ -15,6 +15,12 @@
 // ?layout=...) tune the connection or the file format; unknown ones are
 // errors. Passwords are never accepted in an endpoint: they come from the
 // secret package.
+//
+// With ?provider=NAME (see package provider) the server may be left out:
+// imaps://alice@gmail.com?provider=gmail means the user alice@gmail.com
+// on imaps://imap.gmail.com. This applies when the user has no "@", no
+// port is given and the host is not the provider's server; such
+// endpoints always use implicit TLS.
 package endpoint
 
 import (
@@ -103,8 +109,8 @@ type Endpoint struct {
 	// oauthbearer) or "" to let the adapter choose.
 	Auth string
 
-	// Provider names a mail provider whose quirks apply ("gmail", ...).
-	// It is stored, not interpreted, here.
+	// Provider is the canonical name of a mail provider whose profile
+	// applies ("gmail", "microsoft365", ...; see package provider).
 	Provider string
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mailferry/mailferry/internal/provider"
 )
 
 // ErrPassword is returned by Parse for an endpoint with "user:pass@".
@@ -68,7 +70,8 @@ func (e *Endpoint) parseRemote(rest string) error {
 		return fmt.Errorf("user name %s", bad)
 	}
 	e.User = user
-	if err := e.parseHostPort(hostport); err != nil {
+	port, err := e.parseHostPort(hostport)
+	if err != nil {
 		return err
 	}
 	if hasPath && path != "" {
@@ -94,6 +97,43 @@ func (e *Endpoint) parseRemote(rest string) error {
 	if e.TLS == None && (e.CAFile != "" || e.Insecure) {
 		return errors.New("tls=none cannot be combined with ca= or insecure=")
 	}
+	return e.applyProvider(port)
+}
+
+// applyProvider fills in the server of a provider endpoint written with
+// only the account's address: imaps://alice@gmail.com?provider=gmail is
+// user alice@gmail.com at imaps://imap.gmail.com. It applies when the
+// user has no "@", the "host" is a domain name other than the
+// provider's server and no port was given; the scheme then becomes the
+// implicit-TLS one (imaps, pop3s), which every known provider uses.
+func (e *Endpoint) applyProvider(port string) error {
+	if e.Provider == "" {
+		return nil
+	}
+	p, err := provider.Lookup(e.Provider)
+	if err != nil {
+		return err
+	}
+	host := p.Host(e.Scheme)
+	if host == "" {
+		return fmt.Errorf("provider %s has no %s server; use imaps://", p.Name, strings.TrimSuffix(e.Scheme, "s"))
+	}
+	if strings.Contains(e.User, "@") || e.Host == host || port != "" ||
+		!strings.Contains(e.Host, ".") || strings.Contains(e.Host, ":") {
+		return nil
+	}
+	e.User = e.User + "@" + e.Host
+	e.Host = host
+	if e.TLS != None {
+		switch e.Scheme {
+		case IMAP:
+			e.Scheme = IMAPS
+		case POP3:
+			e.Scheme = POP3S
+		}
+		e.TLS = Implicit
+	}
+	e.Port = DefaultPort(e.Scheme)
 	return nil
 }
 
@@ -110,35 +150,37 @@ func badText(s string) string {
 	return ""
 }
 
-func (e *Endpoint) parseHostPort(hp string) error {
+// parseHostPort sets Host and Port and returns the port as written ("" if
+// none).
+func (e *Endpoint) parseHostPort(hp string) (string, error) {
 	host, port := hp, ""
 	if strings.HasPrefix(hp, "[") {
 		end := strings.IndexByte(hp, ']')
 		if end < 0 {
-			return errors.New("missing ] after IPv6 address")
+			return "", errors.New("missing ] after IPv6 address")
 		}
 		host = hp[1:end]
 		after := hp[end+1:]
 		if after != "" {
 			if after[0] != ':' {
-				return fmt.Errorf("unexpected %q after IPv6 address", after)
+				return "", fmt.Errorf("unexpected %q after IPv6 address", after)
 			}
 			port = after[1:]
 		}
 		if ip := net.ParseIP(host); ip == nil || ip.To4() != nil {
-			return fmt.Errorf("bad IPv6 address %q", host)
+			return "", fmt.Errorf("bad IPv6 address %q", host)
 		}
 	} else {
 		if i := strings.LastIndexByte(hp, ':'); i >= 0 {
 			host, port = hp[:i], hp[i+1:]
 		}
 		if host == "" {
-			return errors.New("missing host name")
+			return "", errors.New("missing host name")
 		}
 		for i := 0; i < len(host); i++ {
 			c := host[i]
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
-				return fmt.Errorf("bad character %q in host name", c)
+				return "", fmt.Errorf("bad character %q in host name", c)
 			}
 		}
 	}
@@ -147,11 +189,11 @@ func (e *Endpoint) parseHostPort(hp string) error {
 	if port != "" {
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 || port[0] == '+' {
-			return fmt.Errorf("bad port %q (want 1-65535)", port)
+			return "", fmt.Errorf("bad port %q (want 1-65535)", port)
 		}
 		e.Port = n
 	}
-	return nil
+	return port, nil
 }
 
 func (e *Endpoint) parseLocal(rest string) error {

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/mailferry/mailferry/internal/provider"
 )
 
 // Query parameters and the schemes they apply to.
@@ -99,12 +101,11 @@ func (e *Endpoint) set(k, v string) error {
 	case "compress":
 		return oneOf(&e.Compress, k, lv, Compressions)
 	case "provider":
-		for _, c := range lv {
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-				return fmt.Errorf("provider=%q: want a name like gmail or outlook", v)
-			}
+		p, err := provider.Lookup(lv)
+		if err != nil {
+			return fmt.Errorf("provider=%s: want one of %s", v, strings.Join(provider.Names(), ", "))
 		}
-		e.Provider = lv
+		e.Provider = p.Name
 	}
 	return nil
 }

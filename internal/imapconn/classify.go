@@ -2,6 +2,7 @@ package imapconn
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -40,6 +41,8 @@ func (c Class) String() string {
 //
 //   - errors already marked sources.Permanent or *sources.MessageError
 //     keep their class;
+//   - texts asking to slow down without a code (see Throttled) are
+//     Temporary;
 //   - NO [OVERQUOTA], [AUTHENTICATIONFAILED], [AUTHORIZATIONFAILED],
 //     [EXPIRED], [PRIVACYREQUIRED], [CONTACTADMIN], [NOPERM] are
 //     Permanent;
@@ -79,5 +82,72 @@ func Classify(err error) Class {
 		imap.ResponseCodeServerBug, imap.ResponseCodeTryCreate:
 		return Temporary
 	}
+	if Throttled(err) {
+		return Temporary
+	}
 	return PerMessage
 }
+
+// throttleTexts are fragments of the (lower-cased) texts with which
+// providers ask a client to slow down without a response code:
+// Gmail's "NO [ALERT] Too many simultaneous connections. (Failure)",
+// Microsoft 365's "NO Request is throttled. Suggested Backoff Time: 92
+// milliseconds", "Server Unavailable. 15", "try again later".
+var throttleTexts = []string{
+	"too many simultaneous connections",
+	"too many connections",
+	"maximum number of connections",
+	"throttl",
+	"suggested backoff",
+	"server unavailable",
+	"temporarily unavailable",
+	"try again later",
+}
+
+// Throttled reports whether err is a server telling the client to slow
+// down or come back later: the response codes [THROTTLED],
+// [UNAVAILABLE] and [INUSE], or one of the texts providers use without
+// a code ("Too many simultaneous connections", "Request is throttled").
+// Such errors are Temporary: the engine waits (with growing backoff,
+// shown in the progress output) and reconnects.
+func Throttled(err error) bool {
+	var ie *imap.Error
+	if !errors.As(err, &ie) {
+		return false
+	}
+	switch ie.Code {
+	case "THROTTLED", imap.ResponseCodeUnavailable, imap.ResponseCodeInUse:
+		return true
+	case imap.ResponseCodeOverQuota:
+		return false
+	}
+	text := strings.ToLower(ie.Text)
+	for _, t := range throttleTexts {
+		if strings.Contains(text, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// DailyLimit reports whether err is a provider's daily or bandwidth
+// limit, such as Gmail's "NO [OVERQUOTA] Account exceeded command or
+// bandwidth limits": the account is not full, the run must stop and be
+// rerun later (the next day); the journal makes the rerun continue
+// where this one stopped. Such errors are Permanent (they stop the job).
+func DailyLimit(err error) bool {
+	var ie *imap.Error
+	if !errors.As(err, &ie) || ie.Code != imap.ResponseCodeOverQuota {
+		return false
+	}
+	text := strings.ToLower(ie.Text)
+	for _, t := range []string{"bandwidth", "daily", "per day", "command or", "rate limit", "exceeded command"} {
+		if strings.Contains(text, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// DailyLimitHint is the advice to show with a DailyLimit error.
+const DailyLimitHint = "the provider's daily transfer limit was reached; nothing is lost: run the same command again tomorrow and it continues where it stopped"

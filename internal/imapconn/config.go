@@ -59,9 +59,24 @@ type Config struct {
 	IdleTimeout time.Duration
 
 	// Token, if set, returns an OAuth 2.0 access token used instead of
-	// Password (AUTHENTICATE OAUTHBEARER or XOAUTH2). It is called once
-	// per Dial.
+	// Password (AUTHENTICATE OAUTHBEARER or XOAUTH2, chosen from the
+	// server's capabilities unless Auth forces one). It is called on
+	// every Dial, so a refreshing token source keeps a long run going.
 	Token func(ctx context.Context) (string, error)
+
+	// TokenRejected, if set, is told about a token the server refused;
+	// the token source should then drop it so that Token returns a fresh
+	// one. Dial retries the login once with that fresh token.
+	TokenRejected func(token string)
+
+	// Auth forces a SASL mechanism: "xoauth2" or "oauthbearer" with
+	// Token, "plain" or "login" with Password; "" chooses.
+	Auth string
+
+	// MaxMessageSize, if not zero, is the largest message the account
+	// takes when the server does not say (no APPENDLIMIT): a provider
+	// profile's limit. See Conn.AppendLimit.
+	MaxMessageSize int64
 
 	// DialContext, if set, replaces the TCP dialer (tests, proxies).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)

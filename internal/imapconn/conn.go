@@ -111,12 +111,12 @@ func (c *Conn) Close() error {
 }
 
 // AppendLimit returns the largest message the server accepts, from the
-// APPENDLIMIT=n capability (RFC 7889); ok is false if the server states
-// no account-wide limit.
+// APPENDLIMIT=n capability (RFC 7889), else Config.MaxMessageSize; ok is
+// false if neither states an account-wide limit.
 func (c *Conn) AppendLimit() (limit int64, ok bool) {
 	l, has := c.caps.AppendLimit()
 	if !has || l == nil {
-		return 0, false
+		return c.cfg.MaxMessageSize, c.cfg.MaxMessageSize > 0
 	}
 	return int64(*l), true
 }

@@ -9,35 +9,28 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-sasl"
 
+	"github.com/mailferry/mailferry/internal/oauth"
 	"github.com/mailferry/mailferry/sources"
 )
 
 // login authenticates with the first usable mechanism: an OAuth token
-// (OAUTHBEARER, then XOAUTH2) when cfg.Token is set, otherwise
-// AUTHENTICATE PLAIN when advertised, otherwise LOGIN.
+// (OAUTHBEARER, then XOAUTH2, or the one cfg.Auth forces) when
+// cfg.Token is set, otherwise AUTHENTICATE PLAIN when advertised,
+// otherwise LOGIN.
 func (c *Conn) login(ctx context.Context) error {
 	cfg := c.cfg
 	caps := c.Client.Caps()
 	if caps == nil {
 		return fmt.Errorf("imap %s: could not read the server's capabilities", cfg.Addr)
 	}
+	if cfg.Token != nil {
+		return c.tokenLogin(ctx, caps)
+	}
 	var err error
 	switch {
-	case cfg.Token != nil:
-		token, terr := cfg.Token(ctx)
-		if terr != nil {
-			return fmt.Errorf("imap %s: getting an OAuth token for %s: %w", cfg.Addr, cfg.Username, terr)
-		}
-		switch {
-		case caps.Has(imap.Cap("AUTH=OAUTHBEARER")):
-			err = c.Client.Authenticate(sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: cfg.Username, Token: token}))
-		case caps.Has(imap.Cap("AUTH=XOAUTH2")):
-			err = c.Client.Authenticate(&xoauth2Client{username: cfg.Username, token: token})
-		default:
-			return sources.Permanent(fmt.Errorf("imap %s: server offers neither AUTH=OAUTHBEARER nor AUTH=XOAUTH2; use a password instead of OAuth", cfg.Addr))
-		}
-		err = redact(err, token)
-	case caps.Has(imap.Cap("AUTH=PLAIN")):
+	case strings.EqualFold(cfg.Auth, "login"):
+		err = c.Client.Login(cfg.Username, cfg.Password).Wait()
+	case caps.Has(imap.Cap("AUTH=PLAIN")) || strings.EqualFold(cfg.Auth, "plain"):
 		err = c.Client.Authenticate(sasl.NewPlainClient("", cfg.Username, cfg.Password))
 	case caps.Has(imap.CapLoginDisabled):
 		return sources.Permanent(fmt.Errorf("imap %s: server disables LOGIN and offers no AUTH=PLAIN; if it expects STARTTLS use imap:// with STARTTLS instead of ?tls=none", cfg.Addr))
@@ -47,10 +40,65 @@ func (c *Conn) login(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	err = redact(err, cfg.Password)
+	return c.loginError(redact(err, cfg.Password), "")
+}
+
+// tokenLogin logs in with an OAuth access token. A token the server
+// refuses is reported to cfg.TokenRejected and the login is tried once
+// more with a fresh token: an access token may expire or be revoked
+// before the time it was issued for.
+func (c *Conn) tokenLogin(ctx context.Context, caps imap.CapSet) error {
+	cfg := c.cfg
+	mech, err := oauth.ChooseMechanism(cfg.Auth, func(m string) bool { return caps.Has(imap.Cap("AUTH=" + m)) })
+	if err != nil {
+		return sources.Permanent(fmt.Errorf("imap %s: %w", cfg.Addr, err))
+	}
+	for attempt := 1; ; attempt++ {
+		token, err := cfg.Token(ctx)
+		if err != nil {
+			if sources.IsPermanent(err) {
+				return sources.Permanent(fmt.Errorf("imap %s: %w", cfg.Addr, err))
+			}
+			return fmt.Errorf("imap %s: %w", cfg.Addr, err)
+		}
+		err = c.Client.Authenticate(oauth.NewSASLClient(mech, cfg.Username, token, "", 0))
+		if err == nil {
+			return nil
+		}
+		err = redact(err, token)
+		var ie *imap.Error
+		if !errors.As(err, &ie) {
+			// The connection failed: the engine reconnects, and the
+			// token may have been the reason.
+			if cfg.TokenRejected != nil {
+				cfg.TokenRejected(token)
+			}
+			return fmt.Errorf("imap login for %s failed: %w", cfg.account(), err)
+		}
+		if Classify(err) == Temporary {
+			return fmt.Errorf("imap login for %s failed: %w", cfg.account(), err)
+		}
+		if cfg.TokenRejected == nil || attempt > 1 {
+			return c.loginError(err, mech)
+		}
+		cfg.TokenRejected(token)
+	}
+}
+
+// loginError turns a refused login into the error to report.
+func (c *Conn) loginError(err error, mech string) error {
+	cfg := c.cfg
 	var ie *imap.Error
 	if errors.As(err, &ie) && Classify(err) != Temporary {
-		return sources.Permanent(fmt.Errorf("imap login rejected for %s: %s", cfg.account(), describe(ie)))
+		what := "imap login rejected"
+		if mech != "" {
+			what = "imap " + mech + " login rejected"
+		}
+		msg := fmt.Sprintf("%s for %s: %s", what, cfg.account(), describe(ie))
+		if mech != "" {
+			msg += "; the oauth token was refused even after a refresh: check that IMAP is enabled for the account and the app was granted the mail scope, or run mailferry auth login again"
+		}
+		return sources.Permanent(errors.New(msg))
 	}
 	return fmt.Errorf("imap login for %s failed: %w", cfg.account(), err)
 }
@@ -73,20 +121,4 @@ func redact(err error, secret string) error {
 		return errors.New(strings.ReplaceAll(err.Error(), secret, "***"))
 	}
 	return err
-}
-
-// xoauth2Client is the SASL XOAUTH2 mechanism used by Gmail and
-// Microsoft 365 (go-sasl only has OAUTHBEARER).
-type xoauth2Client struct {
-	username, token string
-}
-
-func (x *xoauth2Client) Start() (string, []byte, error) {
-	return "XOAUTH2", []byte("user=" + x.username + "\x01auth=Bearer " + x.token + "\x01\x01"), nil
-}
-
-// Next answers an error challenge with an empty response, as the
-// mechanism requires; the server then fails the command with its text.
-func (x *xoauth2Client) Next(challenge []byte) ([]byte, error) {
-	return []byte{}, nil
 }

@@ -59,6 +59,16 @@ type Job struct {
 	// are zero for local endpoints. Labels and hints are filled in.
 	SourceSecret, TargetSecret secret.Spec
 
+	// SourceAuth and TargetAuth say how each side gets OAuth tokens
+	// (source_token_cmd, target_service_account_key, ...); zero means a
+	// password, or a stored "mailferry auth login" when the provider
+	// calls for OAuth.
+	SourceAuth, TargetAuth OAuth
+
+	// sourceProvider and targetProvider are the source_provider and
+	// target_provider keys, folded into Source and Target as ?provider=.
+	sourceProvider, targetProvider string
+
 	DeleteSource bool // delete each source message once the target holds it
 	MarkSeen     bool // add \Seen to every copied message
 	DryRun       bool // list what would happen, change nothing

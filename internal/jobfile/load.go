@@ -231,6 +231,8 @@ func (l *loader) job(j *Job, m *yaml.Node, index int) {
 	}
 	src := l.endpoint(j, &j.Source, &j.SourceSecret, "source", where, lines)
 	dst := l.endpoint(j, &j.Target, &j.TargetSecret, "target", where, lines)
+	l.checkOAuth(j.SourceAuth, "source", where, j.Line)
+	l.checkOAuth(j.TargetAuth, "target", where, j.Line)
 	if dst != nil && dst.IsPOP3() {
 		l.errorf(lines["target"], "target: %s cannot be a target (POP3 only reads); use imaps://, maildir: or mbox:", dst.Scheme)
 	}
@@ -259,13 +261,19 @@ func (l *loader) endpoint(j *Job, s *string, spec *secret.Spec, key, where strin
 		l.errorf(j.Line, "missing %s %s", key, where)
 		return nil
 	}
-	ep, err := endpoint.Parse(*s)
+	raw, err := withProvider(*s, *j.provider(key))
+	if err != nil {
+		l.errorf(line(lines, key+"_provider", lines[key]), "%s_provider: %v", key, err)
+		return nil
+	}
+	ep, err := endpoint.Parse(raw)
 	if err != nil {
 		l.errorf(lines[key], "%s: %v", key, err)
 		return nil
 	}
 	if ep.IsLocal() {
 		*spec = secret.Spec{}
+		*j.auth(key) = OAuth{}
 		if !filepath.IsAbs(ep.Path) {
 			ep.Path = filepath.Join(l.dir, ep.Path)
 		}
@@ -274,7 +282,9 @@ func (l *loader) endpoint(j *Job, s *string, spec *secret.Spec, key, where strin
 	}
 	*s = ep.String()
 	spec.Label = *s
-	if spec.Env != "" {
+	if !j.auth(key).IsZero() {
+		*spec = secret.Spec{} // tokens replace the password
+	} else if spec.Env != "" {
 		spec.Hint = fmt.Sprintf("set %s (%s_password_env of job %q in %s)", spec.Env, key, j.Name, l.file)
 	} else if spec.IsZero() {
 		spec.Hint = fmt.Sprintf("add %s_password_env, %s_password_file or %s_password_cmd to job %q in %s", key, key, key, j.Name, l.file)

@@ -6,6 +6,8 @@ package runner
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path"
 	"strings"
@@ -28,6 +30,19 @@ type Env struct {
 	Stdin    *os.File     // for password prompts; nil disables them
 	Warn     func(string) // warnings for a person (insecure TLS, open password files)
 	Now      func() time.Time
+
+	// OAuthDir holds the logins of "mailferry auth login"; "" means the
+	// oauth directory beside the state database (beside IndexDir).
+	OAuthDir string
+	// HTTPClient talks to OAuth token endpoints (nil: a client with a
+	// 30 s timeout).
+	HTTPClient *http.Client
+	// TokenURL, if set, replaces the token endpoint of application
+	// access (tests).
+	TokenURL func(kind string) string
+	// Stderr receives the standard error of token commands (nil:
+	// os.Stderr).
+	Stderr io.Writer
 }
 
 // JournalKey is the name under which a job's copies are journaled: the
@@ -57,15 +72,24 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 			warn(fmt.Sprintf("%s: certificate verification is OFF (insecure=true); anyone on the path can read your mail and password", ep))
 		}
 	}
-	srcPass, err := password(ctx, src, j.SourceSecret, "MAILFERRY_SRC_PASSWORD", "--src-password-file", env, warn)
+	if env.HTTPClient == nil {
+		env.HTTPClient = defaultHTTPClient()
+	}
+	srcLogin, err := login(ctx, src, j.SourceSecret, j.SourceAuth, "MAILFERRY_SRC_PASSWORD", "--src-password-file", env, warn)
 	if err != nil {
 		return nil, err
 	}
-	dstPass, err := password(ctx, dst, j.TargetSecret, "MAILFERRY_DST_PASSWORD", "--dst-password-file", env, warn)
+	dstLogin, err := login(ctx, dst, j.TargetSecret, j.TargetAuth, "MAILFERRY_DST_PASSWORD", "--dst-password-file", env, warn)
 	if err != nil {
 		return nil, err
 	}
-	openSource, err := connect.Source(src, connect.SourceOptions{Password: srcPass, Connections: j.Connections, IndexDir: env.IndexDir})
+	connections := j.Connections
+	for _, ep := range []*endpoint.Endpoint{src, dst} {
+		if p := connect.Profile(ep); p != nil {
+			connections = p.CapConnections(connections)
+		}
+	}
+	openSource, err := connect.Source(src, connect.SourceOptions{Password: srcLogin.Password, Tokens: srcLogin.Tokens, Connections: connections, IndexDir: env.IndexDir})
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +97,7 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 	if dst.IsLocal() && (j.Mode == jobfile.ModeBackup || j.Mode == jobfile.ModeArchive) {
 		dial, err = connect.LocalTarget(dst, connect.LocalOptions{ByYear: j.ByYear, Compress: dst.Compress})
 	} else {
-		dial, err = connect.Target(dst, dstPass)
+		dial, err = connect.TargetLogin(dst, dstLogin)
 	}
 	if err != nil {
 		return nil, err
@@ -82,7 +106,7 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &migrate.Job{
+	mj := &migrate.Job{
 		Name:       JournalKey(src, dst),
 		OpenSource: openSource,
 		Target:     dial,
@@ -98,7 +122,23 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 			Filter:         Filter(j, now),
 			Now:            now,
 		},
-	}, nil
+	}
+	applyProfiles(&mj.Options, src, dst)
+	return mj, nil
+}
+
+// login resolves how one side logs in: OAuth tokens when the job or the
+// endpoint's provider calls for them, else a password.
+func login(ctx context.Context, ep *endpoint.Endpoint, spec secret.Spec, a jobfile.OAuth, envVar, flag string, e Env, warn func(string)) (connect.Login, error) {
+	tokens, err := Tokens(ep, a, e)
+	if err != nil {
+		return connect.Login{}, err
+	}
+	if tokens != nil {
+		return connect.Login{Tokens: tokens}, nil
+	}
+	pw, err := password(ctx, ep, spec, envVar, flag, e, warn)
+	return connect.Login{Password: pw}, err
 }
 
 func password(ctx context.Context, ep *endpoint.Endpoint, spec secret.Spec, env, flag string, e Env, warn func(string)) (string, error) {

@@ -9,12 +9,18 @@ import (
 	"strings"
 
 	"github.com/emersion/go-sasl"
+
+	"github.com/mailferry/mailferry/internal/oauth"
 	"github.com/mailferry/mailferry/sources"
 )
 
-// login authenticates with the method cfg.Auth asks for.
+// login authenticates with the method cfg.Auth asks for, or chooses one
+// from the server's capabilities.
 func (c *Client) login(ctx context.Context) error {
 	method := strings.ToLower(c.cfg.Auth)
+	if c.cfg.Token != nil && (method == "" || method == "xoauth2" || method == "oauthbearer") {
+		return c.tokenLogin(ctx, method)
+	}
 	if method == "" {
 		method = "user"
 		if c.caps.SASL("PLAIN") {
@@ -29,26 +35,67 @@ func (c *Client) login(ctx context.Context) error {
 		}
 	case "plain":
 		err = c.authenticate(ctx, sasl.NewPlainClient("", c.cfg.Username, c.cfg.Password))
-	case "xoauth2":
-		if c.cfg.Token == nil {
-			return sources.Permanent(errors.New("pop3: auth xoauth2 needs an access token source"))
-		}
-		token, terr := c.cfg.Token(ctx)
-		if terr != nil {
-			return fmt.Errorf("pop3: get oauth2 token for %s: %w", c.cfg.Username, terr)
-		}
-		err = c.authenticate(ctx, xoauth2{user: c.cfg.Username, token: token})
+	case "xoauth2", "oauthbearer":
+		return sources.Permanent(fmt.Errorf("pop3: auth %s needs an access token source", method))
 	default:
-		return sources.Permanent(fmt.Errorf("pop3: unknown auth method %q, want plain, user or xoauth2", c.cfg.Auth))
+		return sources.Permanent(fmt.Errorf("pop3: unknown auth method %q, want plain, user, xoauth2 or oauthbearer", c.cfg.Auth))
 	}
 	return c.loginError(err)
+}
+
+// tokenLogin logs in with an OAuth access token. A refused token is
+// reported to cfg.TokenRejected; the error is then temporary, so that
+// the caller (Dial's retry, or the engine) reconnects with a fresh one.
+func (c *Client) tokenLogin(ctx context.Context, forced string) error {
+	mech, err := oauth.ChooseMechanism(forced, c.caps.SASL)
+	if err != nil {
+		return sources.Permanent(fmt.Errorf("pop3 %s: %w", c.cfg.Addr, err))
+	}
+	token, err := c.cfg.Token(ctx)
+	if err != nil {
+		if sources.IsPermanent(err) {
+			return sources.Permanent(fmt.Errorf("pop3 %s: %w", c.cfg.Addr, err))
+		}
+		return fmt.Errorf("pop3 %s: %w", c.cfg.Addr, err)
+	}
+	host, port := c.host, 0
+	err = c.authenticate(ctx, oauth.NewSASLClient(mech, c.cfg.Username, token, host, port))
+	if err == nil {
+		return nil
+	}
+	var perr *Error
+	if errors.As(err, &perr) && c.cfg.TokenRejected != nil && loginTemporary(perr.Code) == "" && !throttled(perr.Text) {
+		c.cfg.TokenRejected(token)
+		return &tokenRefused{err: c.loginError(err, token), mech: mech}
+	}
+	return c.loginError(err, token)
+}
+
+// tokenRefused is a token login the server refused; Dial retries it
+// once with a fresh token.
+type tokenRefused struct {
+	err  error
+	mech string
+}
+
+func (e *tokenRefused) Error() string { return e.err.Error() }
+func (e *tokenRefused) Unwrap() error { return e.err }
+
+// loginTemporary returns the response code if it marks a refusal as
+// temporary (RFC 2449/3206), else "".
+func loginTemporary(code string) string {
+	switch code {
+	case "IN-USE", "LOGIN-DELAY", "SYS/TEMP":
+		return code
+	}
+	return ""
 }
 
 // loginError turns a refused login into the error to report: permanent,
 // unless the server says the refusal is temporary (RFC 2449/3206 codes
 // IN-USE, LOGIN-DELAY, SYS/TEMP). The password is scrubbed from the
 // server's text in case it echoes it.
-func (c *Client) loginError(err error) error {
+func (c *Client) loginError(err error, token ...string) error {
 	var perr *Error
 	if !errors.As(err, &perr) {
 		return err
@@ -57,8 +104,12 @@ func (c *Client) loginError(err error) error {
 	if c.cfg.Password != "" {
 		text = strings.ReplaceAll(text, c.cfg.Password, "********")
 	}
-	switch perr.Code {
-	case "IN-USE", "LOGIN-DELAY", "SYS/TEMP":
+	for _, t := range token {
+		if t != "" {
+			text = strings.ReplaceAll(text, t, "********")
+		}
+	}
+	if loginTemporary(perr.Code) != "" || throttled(text) {
 		return fmt.Errorf("pop3 login for %s refused for now, retry later: %s", c.cfg.Username, text)
 	}
 	return sources.Permanent(fmt.Errorf("pop3 login rejected for %s: %s", c.cfg.Username, text))
@@ -124,13 +175,15 @@ func (c *Client) authenticate(ctx context.Context, sc sasl.Client) error {
 	}
 }
 
-// xoauth2 is the SASL XOAUTH2 mechanism used by Gmail and Outlook.
-type xoauth2 struct{ user, token string }
-
-func (x xoauth2) Start() (string, []byte, error) {
-	return "XOAUTH2", []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01"), nil
+// throttled reports whether a -ERR text without a temporary response
+// code still asks to come back later, as providers' texts do ("Too many
+// simultaneous connections", "Request is throttled").
+func throttled(text string) bool {
+	t := strings.ToLower(text)
+	for _, s := range []string{"too many simultaneous", "too many connections", "throttl", "try again later", "temporarily unavailable"} {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
 }
-
-// Next answers the server's error challenge with an empty response, after
-// which the server sends -ERR.
-func (x xoauth2) Next([]byte) ([]byte, error) { return []byte{}, nil }

@@ -53,14 +53,20 @@ type Config struct {
 	// trust a private CA). ServerName defaults to Addr's host.
 	TLSConfig *tls.Config
 
-	// Auth picks the login method: "" chooses AUTH PLAIN if the server
-	// lists SASL PLAIN in CAPA and USER/PASS otherwise; "plain", "user" and
-	// "xoauth2" force one.
+	// Auth picks the login method: "" chooses (with Token: SASL
+	// OAUTHBEARER, else XOAUTH2, as the server lists them in CAPA;
+	// without: AUTH PLAIN if listed, else USER/PASS); "plain", "user",
+	// "xoauth2" and "oauthbearer" force one.
 	Auth string
 
-	// Token returns an OAuth2 access token for Auth "xoauth2"; Password
-	// is then unused.
+	// Token returns an OAuth2 access token, used instead of Password. It
+	// is called on every Dial.
 	Token func(ctx context.Context) (string, error)
+
+	// TokenRejected, if set, is told about a token the server refused,
+	// so that the token source drops it; Dial then logs in once more
+	// with a fresh token on a new connection.
+	TokenRejected func(token string)
 
 	// IdleTimeout is how long the server may stay silent while the client
 	// waits for it (and how long a write may block). Zero means

@@ -32,7 +32,23 @@ type Client struct {
 // says, and logs in. Errors retrying cannot fix (login rejected, STLS not
 // offered, untrusted certificate, bad configuration) are
 // sources.Permanent.
+//
+// With cfg.Token, a token the server refuses is reported to
+// cfg.TokenRejected and the login is tried once more, on a new
+// connection, with a fresh token.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	c, err := dialOnce(ctx, cfg)
+	var tr *tokenRefused
+	if errors.As(err, &tr) {
+		c, err = dialOnce(ctx, cfg)
+	}
+	if errors.As(err, &tr) {
+		return nil, sources.Permanent(fmt.Errorf("%w; the oauth token was refused even after a refresh: check that POP3 is enabled for the account and the app was granted the POP scope, or run mailferry auth login again", tr.err))
+	}
+	return c, err
+}
+
+func dialOnce(ctx context.Context, cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
 	host, _, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {

@@ -31,21 +31,25 @@ type Server struct {
 	noSTLS         bool
 	noSASL         bool
 	implicitTLS    bool
+	tokenOK        TokenCheck // non-nil: only token logins (WithOAuth)
+	oauthMechs     []string
 
 	tlsConfig *tls.Config
 	pool      *x509.CertPool
 
-	mu        sync.Mutex
-	msgs      []*entry
-	nextUID   int
-	errOn     map[string]bool
-	stall     map[string]bool
-	failRetr  *retrFault
-	trickle   *trickle
-	logins    int
-	retrs     int
-	deleted   int
-	committed int
+	mu            sync.Mutex
+	msgs          []*entry
+	nextUID       int
+	errOn         map[string]bool
+	stall         map[string]bool
+	failRetr      *retrFault
+	trickle       *trickle
+	logins        int
+	tokenLogins   int
+	refusedTokens int
+	retrs         int
+	deleted       int
+	committed     int
 
 	ln     net.Listener
 	conns  map[net.Conn]bool

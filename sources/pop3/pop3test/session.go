@@ -105,7 +105,10 @@ func (ss *session) capa() {
 	if !ss.s.noUIDL {
 		caps = append(caps, "UIDL")
 	}
-	if ss.box == nil && !ss.s.noSASL {
+	switch {
+	case ss.box == nil && ss.s.tokenOK != nil:
+		caps = append(caps, "SASL "+strings.Join(ss.s.oauthMechs, " "))
+	case ss.box == nil && !ss.s.noSASL:
 		caps = append(caps, "SASL PLAIN")
 	}
 	if ss.box == nil && !ss.secure && !ss.s.noSTLS {
@@ -144,6 +147,14 @@ func (ss *session) authorization(verb, arg string) bool {
 // auth handles AUTH PLAIN with or without an initial response.
 func (ss *session) auth(arg string) {
 	mech, ir, hasIR := strings.Cut(arg, " ")
+	if ss.s.tokenOK != nil {
+		if !ss.s.oauthMech(mech) {
+			ss.reply("-ERR unsupported authentication mechanism")
+			return
+		}
+		ss.tokenAuth(strings.ToUpper(mech), ir)
+		return
+	}
 	if ss.s.noSASL || !strings.EqualFold(mech, "PLAIN") {
 		ss.reply("-ERR unsupported authentication mechanism")
 		return
@@ -175,7 +186,7 @@ func (ss *session) auth(arg string) {
 func (ss *session) login(user, pass string) {
 	s := ss.s
 	s.mu.Lock()
-	ok := user != "" && user == s.user && pass == s.password
+	ok := user != "" && user == s.user && pass == s.password && s.tokenOK == nil
 	if ok {
 		s.logins++
 		ss.box = append([]*entry{}, s.msgs...)

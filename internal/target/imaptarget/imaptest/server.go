@@ -68,6 +68,20 @@ type Options struct {
 	// ImplicitTLS makes the listener speak TLS from the first byte
 	// (imaps://); it requires TLSConfig.
 	ImplicitTLS bool
+
+	// Token, if set, makes the server accept only OAuth logins
+	// (AUTHENTICATE with Mechanisms) whose token it approves; LOGIN and
+	// PLAIN are refused. Not combined with AppendLimit.
+	Token TokenCheck
+	// Mechanisms are the token mechanisms offered, in order (default
+	// OAUTHBEARER and XOAUTH2).
+	Mechanisms []string
+
+	// SessionHook, if set, runs for every new connection; an error
+	// refuses it: an *imap.Error of type BYE is sent as the greeting
+	// (e.g. "* BYE Too many simultaneous connections"), anything else
+	// as an internal server error.
+	SessionHook func() error
 }
 
 // Server is a running in-memory IMAP server.
@@ -80,6 +94,8 @@ type Server struct {
 	opts Options
 	srv  *imapserver.Server
 	ln   net.Listener
+
+	tokenCounters
 
 	mu            sync.Mutex
 	discardedSize int64
@@ -111,7 +127,15 @@ func StartOptions(addr string, opts Options) (*Server, error) {
 	s := &Server{User: user, opts: opts}
 	s.srv = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			if opts.SessionHook != nil {
+				if err := opts.SessionHook(); err != nil {
+					return nil, nil, err
+				}
+			}
 			sess := &session{Session: mem.NewSession(), server: s}
+			if opts.Token != nil {
+				return &tokenSession{sess}, nil, nil
+			}
 			if opts.AppendLimit > 0 {
 				return &limitSession{sess}, nil, nil
 			}
