@@ -14,6 +14,7 @@ func FuzzParse(f *testing.F) {
 		"pop3://a@h:110?tls=none",
 		"mbox:///a%20b?format=mboxrd",
 		"maildir:~/x?layout=maildir++",
+		"imap://alice@gmail.com?provider=gmail",
 	} {
 		f.Add(s)
 	}

@@ -1,5 +1,6 @@
 // Package pop3test is an in-process POP3 server for tests and demos. It
-// holds a mailbox of raw messages, speaks USER/PASS, AUTH PLAIN, STLS or
+// holds a mailbox of raw messages, speaks USER/PASS, AUTH PLAIN (or, with
+// WithOAuth, only AUTH XOAUTH2/OAUTHBEARER with a valid token), STLS or
 // implicit TLS with a generated self-signed certificate, dot-stuffs
 // correctly, and can fail on cue: drop a connection in the middle of a
 // RETR, answer -ERR to a command, or never answer it.
