@@ -40,7 +40,8 @@ func TestDovecotRestartMidRun(t *testing.T) {
 	for _, m := range popMessages(t, srv.POP3Addr(), "alice", srv.Users["alice"]) {
 		want = append(want, fromPOP3(m))
 	}
-	env := []string{"MAILFERRY_SRC_PASSWORD=" + srv.Users["alice"], "MAILFERRY_DST_PASSWORD=" + srv.Users["bob"]}
+	env := []string{"MAILFERRY_SRC_PASSWORD=" + srv.Users["alice"], "MAILFERRY_DST_PASSWORD=" + srv.Users["bob"],
+		"MAILFERRY_IDLE_TIMEOUT=10s"} // a connection caught by the restart fails in 10s, not 2 minutes
 	args := []string{"migrate", "--state", filepath.Join(t.TempDir(), "state.db"), "--progress", "plain", "--progress-interval", "100ms",
 		"pop3://alice@" + srv.POP3Addr() + "?tls=none", "imap://bob@" + srv.IMAPAddr() + "?tls=none"}
 	watch := newWatcher(srv.IMAPAddr(), "bob", srv.Users["bob"])

@@ -5,6 +5,8 @@ package connect
 import (
 	"context"
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/mailferry/mailferry/internal/endpoint"
 	"github.com/mailferry/mailferry/internal/imapconn"
@@ -53,6 +55,7 @@ func Source(ep *endpoint.Endpoint, o SourceOptions) (func(ctx context.Context) (
 			TLS: pop3.TLSMode(ep.TLS), TLSConfig: tlsConf, Auth: ep.Auth,
 		}
 		cfg.Token, cfg.TokenRejected = login.hooks(ep)
+		cfg.IdleTimeout = IdleTimeout()
 		return func(ctx context.Context) (sources.Source, error) {
 			s, err := pop3.New(ctx, cfg)
 			if err != nil {
@@ -98,6 +101,7 @@ func IMAPLogin(ep *endpoint.Endpoint, login Login) (imapconn.Config, error) {
 		TLS: imapconn.TLSMode(ep.TLS), TLSConfig: tlsConf, Auth: ep.Auth,
 	}
 	cfg.Token, cfg.TokenRejected = login.hooks(ep)
+	cfg.IdleTimeout = IdleTimeout()
 	if p := Profile(ep); p != nil {
 		cfg.MaxMessageSize = p.MaxMessageSize
 	}
@@ -124,3 +128,14 @@ func TargetLogin(ep *endpoint.Endpoint, login Login) (target.Dialer, error) {
 
 // NeedsPassword reports whether the endpoint logs in to a server.
 func NeedsPassword(ep *endpoint.Endpoint) bool { return !ep.IsLocal() }
+
+// IdleTimeout is how long a server may stay silent while mailferry waits
+// for it: MAILFERRY_IDLE_TIMEOUT (a Go duration such as "30s") if set,
+// else 0, which means each protocol's default of two minutes.
+func IdleTimeout() time.Duration {
+	d, err := time.ParseDuration(os.Getenv("MAILFERRY_IDLE_TIMEOUT"))
+	if err != nil || d < 0 {
+		return 0
+	}
+	return d
+}
