@@ -125,7 +125,12 @@ func (r *messageReader) fail(what string, err error) error {
 	if ctxErr := r.ctx.Err(); ctxErr != nil && r.sess.Broken() {
 		return fmt.Errorf("%s: %s: %w", r.loc, what, ctxErr)
 	}
-	if imapconn.Classify(err) == imapconn.PerMessage {
+	switch {
+	case imapconn.DailyLimit(err):
+		return sources.Permanent(fmt.Errorf("%s: %s: %w (%s)", r.loc, what, err, imapconn.DailyLimitHint))
+	case imapconn.Classify(err) == imapconn.Permanent:
+		return sources.Permanent(fmt.Errorf("%s: %s: %w", r.loc, what, err))
+	case imapconn.Classify(err) == imapconn.PerMessage:
 		return &sources.MessageError{Location: r.loc, Err: fmt.Errorf("%s: %w", what, err)}
 	}
 	return fmt.Errorf("%s: %s: %w", r.loc, what, err)

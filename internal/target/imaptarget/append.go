@@ -98,6 +98,9 @@ func (t *Target) appendError(mailbox, name string, err error) error {
 	case imapconn.PerMessage:
 		return &sources.MessageError{Location: mailbox, Err: fmt.Errorf("imap server refused the message: %w", err)}
 	case imapconn.Permanent:
+		if imapconn.DailyLimit(err) {
+			return sources.Permanent(fmt.Errorf("imap %s: account %s: %w: %s", t.cfg.Addr, t.cfg.Username, err, imapconn.DailyLimitHint))
+		}
 		if ie != nil && ie.Code == imap.ResponseCodeOverQuota {
 			return sources.Permanent(fmt.Errorf("imap %s: account %s is over quota (%s): free space on the target account or raise its quota, then run again",
 				t.cfg.Addr, t.cfg.Username, ie.Text))
