@@ -79,14 +79,13 @@ func (c *conn) pump(dir Direction, src, dst *net.TCPConn) {
 
 // direction is the state of one half of a connection.
 type direction struct {
-	c        *conn
-	dir      Direction
-	dst      *net.TCPConn
-	sent     int64
-	trickle  *Fault
-	line     []byte // the start of the current line (at most lineHead bytes)
-	midLine  bool   // the current line began in an earlier chunk
-	scanning bool
+	c       *conn
+	dir     Direction
+	dst     *net.TCPConn
+	sent    int64
+	trickle *Fault
+	line    []byte // the start of the current line (at most lineHead bytes)
+	midLine bool   // the current line began in an earlier chunk
 }
 
 const lineHead = 96

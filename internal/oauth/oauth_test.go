@@ -99,7 +99,7 @@ func TestRevokedRefreshToken(t *testing.T) {
 }
 
 func TestServerErrorIsTemporary(t *testing.T) {
-	hs := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) })
+	hs := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
 	srv := newServer(t, hs)
 	_, err := postForm(context.Background(), nil, srv+"/token", url.Values{})
 	if err == nil || sources.IsPermanent(err) {
