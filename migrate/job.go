@@ -136,6 +136,7 @@ type Summary struct {
 	DeleteSkipped string // why --delete-source did nothing, if it did not
 	FreedBytes    int64  // size of the messages deleted from the source
 	FlagsSynced   int64  // copies whose flags were brought up to date
+	Incremental   bool   // the source listed only mail that arrived after the last run's marks
 	WouldFree     int64  // with DeleteSource: size of the messages the run means to delete
 
 	// Quota of the source account before and after deleting, in bytes,

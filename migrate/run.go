@@ -50,6 +50,7 @@ type engine struct {
 	src        sources.Source
 	msgs       map[msgKey]*sources.Message // into the latest listing
 	srcEpoch   int                         // incremented on every reopen
+	since      map[string]sources.Mark     // high-water marks given to an Incremental source
 	boxes      map[string]sources.Mailbox  // the source\'s folders, if it reports them
 	roles      map[string]string           // the target\'s special-use role -> mailbox
 	concurrent bool                        // the source is a sources.ConcurrentOpener
@@ -112,6 +113,9 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	if e.job.Journal == nil {
 		return e.sum, errors.New("migrate: job has no journal")
 	}
+	if err := e.loadMarks(ctx); err != nil {
+		return e.sum, err
+	}
 	listed, err := e.openSource(ctx)
 	if err != nil {
 		return e.sum, err
@@ -153,10 +157,16 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 			return e.sum, err
 		}
 		if len(mb.todo) == 0 {
+			if err := e.saveMark(ctx, mb); err != nil {
+				return e.sum, err
+			}
 			continue
 		}
 		e.emit(Event{Kind: EventMailbox, Mailbox: mb.src, Target: mb.dst})
 		if err := pool.transferMailbox(ctx, mb); err != nil {
+			return e.sum, err
+		}
+		if err := e.saveMark(ctx, mb); err != nil {
 			return e.sum, err
 		}
 		if e.draining() {
@@ -188,6 +198,9 @@ func (e *engine) reopenLocked(ctx context.Context) ([]sources.Message, error) {
 	for attempt := 1; attempt <= e.opts.Attempts; attempt++ {
 		src, err := e.job.OpenSource(ctx)
 		if err == nil {
+			if inc, ok := src.(sources.Incremental); ok && e.since != nil {
+				inc.SetSince(e.since)
+			}
 			var listed []sources.Message
 			err = src.List(ctx, func(m sources.Message) error {
 				listed = append(listed, m)

@@ -148,3 +148,16 @@ type Quotaer interface {
 type UIDValidator interface {
 	MailboxStatus(mailbox string) (uidValidity, uidNext uint32, ok bool)
 }
+
+// Mark is a high-water mark: every message of a mailbox with a UID up
+// to UID was dealt with, as long as the mailbox keeps UIDValidity.
+type Mark struct {
+	UIDValidity, UID uint32
+}
+
+// Incremental is implemented by sources that can list only what came
+// after a high-water mark (IMAP). The engine sets the marks before List
+// when neither deletion nor flag syncing needs the whole listing.
+type Incremental interface {
+	SetSince(marks map[string]Mark)
+}

@@ -46,7 +46,7 @@ func TestIMAPToIMAP(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("run %d: exit %d\n%s%s", run, code, stdout, stderr)
 		}
-		if run == 1 && !strings.Contains(stdout, "copied         0 messages") {
+		if run == 1 && (!strings.Contains(stdout, "copied         0 messages") || !strings.Contains(stdout, "only mail that arrived since")) {
 			t.Errorf("rerun copied something:\n%s", stdout)
 		}
 	}
@@ -86,6 +86,18 @@ func TestIMAPToIMAP(t *testing.T) {
 				t.Errorf("%s #%d: date = %v, want %v", mb, i, got[i].Date, want[i].date)
 			}
 		}
+	}
+
+	// New mail on the source after the first runs is found by listing
+	// only what arrived since (the high-water mark), and copied.
+	late := msg{mailbox: "Work/2024", raw: []byte("From: a@example.com\r\nSubject: late\r\n\r\nnew\r\n"), flags: []string{}, date: time.Date(2024, 5, 5, 5, 5, 5, 0, time.UTC)}
+	imaptest.Append(t, src.Addr, "alice", "a", late.mailbox, late.raw, nil, late.date)
+	if code, stdout, stderr := runCLI(t, args...); code != exitOK || !strings.Contains(stdout, "copied         1 messages") {
+		t.Fatalf("run after new mail: exit %d\n%s%s", code, stdout, stderr)
+	}
+	msgs = append(msgs, late)
+	if got := imaptest.Fetch(t, dst.Addr, "bob", "b", "Work/2024"); len(got) != 3 {
+		t.Errorf("target Work/2024 holds %d messages after the late one, want 3", len(got))
 	}
 
 	// A flag change on the source after the first run is brought across

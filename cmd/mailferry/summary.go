@@ -35,6 +35,9 @@ func printSummary(w io.Writer, name string, s *migrate.Summary, err error) {
 	}
 	fmt.Fprintf(w, "  copied         %d messages (%s)\n", s.Copied, humanize.Bytes(uint64(max(s.Bytes, 0))))
 	fmt.Fprintf(w, "  already there  %d\n", s.AlreadyThere)
+	if s.Incremental {
+		fmt.Fprintf(w, "  listed         only mail that arrived since the last complete run\n")
+	}
 	fmt.Fprintf(w, "  failed         %d\n", len(s.Failed))
 	if s.FlagsSynced > 0 {
 		fmt.Fprintf(w, "  flags synced   %d\n", s.FlagsSynced)

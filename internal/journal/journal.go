@@ -320,3 +320,36 @@ func (j *Journal) Forget(ctx context.Context, job, srcMailbox string) (int64, er
 	n, _ := res.RowsAffected()
 	return n, nil
 }
+
+// Marks returns a job's high-water marks by source mailbox.
+func (j *Journal) Marks(ctx context.Context, job string) (map[string][2]uint32, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT src_mailbox, uidvalidity, high_uid FROM folders WHERE job = ? AND high_uid > 0`, job)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][2]uint32{}
+	for rows.Next() {
+		var mb string
+		var v, h uint32
+		if err := rows.Scan(&mb, &v, &h); err != nil {
+			return nil, fmt.Errorf("reading state: %w", err)
+		}
+		out[mb] = [2]uint32{v, h}
+	}
+	return out, rows.Err()
+}
+
+// SetMark records that every message of a job's source mailbox up to
+// uid (under UIDVALIDITY v) is dealt with.
+func (j *Journal) SetMark(ctx context.Context, job, srcMailbox string, v, uid uint32) error {
+	if err := j.Flush(ctx); err != nil {
+		return err
+	}
+	_, err := j.db.ExecContext(ctx, `INSERT INTO folders (job, src_mailbox, uidvalidity, high_uid) VALUES (?, ?, ?, ?)
+		ON CONFLICT (job, src_mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, high_uid = excluded.high_uid`, job, srcMailbox, v, uid)
+	if err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	return nil
+}

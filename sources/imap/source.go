@@ -197,3 +197,15 @@ func location(cfg imapconn.Config) string {
 func (s *Source) messageLocation(mailbox string, uid uint32) string {
 	return fmt.Sprintf("%s/%s uid %d", s.where, mailbox, uid)
 }
+
+var _ sources.Incremental = (*Source)(nil)
+
+// SetSince implements sources.Incremental: the next List reports, in
+// each named mailbox, only messages above the mark (if the mailbox still
+// has the mark's UIDVALIDITY).
+func (s *Source) SetSince(marks map[string]sources.Mark) {
+	s.opts.Since = make(map[string]HighWater, len(marks))
+	for name, m := range marks {
+		s.opts.Since[name] = HighWater{UIDValidity: m.UIDValidity, UID: m.UID}
+	}
+}
