@@ -3,116 +3,148 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
-	"time"
-
-	"github.com/mailferry/mailferry/internal/corpus"
-	"github.com/mailferry/mailferry/internal/target/imaptarget/imaptest"
-	"github.com/mailferry/mailferry/sources/pop3/pop3test"
+	"strings"
 )
 
-// result is one tool's figures for one case.
-type result struct {
-	tool     string
-	messages int
-	bytes    int64
-	median   time.Duration
-	peakRSS  int64 // bytes
+// env is what every case needs.
+type env struct {
+	bin    string // the mailferry binary
+	dir    string // scratch directory
+	rounds int
+	scale  float64
+	conns  int // mailferry --connections, 0 for its default
+	tools  tools
+	tb     *benchTB
+
+	lab    *lab  // started by the first Dovecot case
+	labErr error // why there is no lab
 }
 
-// benchCase is one measured scenario.
+// benchCase is one measured scenario; run returns its title and one row
+// per tool.
 type benchCase struct {
-	title string
-	run   func(bin, dir string, rounds int) []result
+	name string
+	run  func(e *env) (string, []result)
 }
 
-var allCases = map[string]benchCase{
-	"small": {"POP3->IMAP 20,000 x 4 KB", func(bin, dir string, rounds int) []result {
-		return pop3ToIMAP(bin, dir, rounds, 20000, 4096)
-	}},
-	"small2k": {"POP3->IMAP 2,000 x 4 KB", func(bin, dir string, rounds int) []result {
-		return pop3ToIMAP(bin, dir, rounds, 2000, 4096)
-	}},
-	"large": {"POP3->IMAP 10 x 50 MB", func(bin, dir string, rounds int) []result {
-		return pop3ToIMAP(bin, dir, rounds, 10, 50_000_000)
-	}},
-	"large1": {"POP3->IMAP 1 x 50 MB", func(bin, dir string, rounds int) []result {
-		return pop3ToIMAP(bin, dir, rounds, 1, 50_000_000)
-	}},
+// allCases run in this order; defaultCases is what a plain "go run
+// ./bench" runs.
+var allCases = []benchCase{
+	{"imap-small", func(e *env) (string, []result) { return e.imapToIMAP("small") }},
+	{"imap-noop", func(e *env) (string, []result) { return e.imapNoop("small") }},
+	{"imap-mixed", func(e *env) (string, []result) { return e.imapToIMAP("mixed") }},
+	{"imap-large", func(e *env) (string, []result) { return e.imapToIMAP("large") }},
+	{"pop3-small", func(e *env) (string, []result) { return e.pop3("small") }},
+	{"pop3-large", func(e *env) (string, []result) { return e.pop3("large") }},
+	{"backup-small", func(e *env) (string, []result) { return e.backup("small") }},
+	{"backup-mixed", func(e *env) (string, []result) { return e.backup("mixed") }},
+	{"backup-large", func(e *env) (string, []result) { return e.backup("large") }},
+	{"mem-small", func(e *env) (string, []result) { return e.inMemory(20_000, 4096) }},
+	{"mem-large", func(e *env) (string, []result) { return e.inMemory(10, 50_000_000) }},
 }
+
+var defaultCases = "imap-small,imap-noop,imap-mixed,imap-large,pop3-small,backup-small,backup-large"
 
 func caseNames() []string {
 	var out []string
-	for k := range allCases {
-		out = append(out, k)
+	for _, c := range allCases {
+		out = append(out, c.name)
 	}
-	sort.Strings(out)
 	return out
 }
 
-// pop3ToIMAP migrates n messages of about size bytes from an in-process
-// POP3 server into an in-process IMAP server that checks and discards
-// what it receives (so the benchmark process itself stays small). The
-// servers live in this process; only the mailferry child is measured.
-func pop3ToIMAP(bin, dir string, rounds, n, size int) []result {
-	var msgs [][]byte
-	var total int64
-	for i := 0; i < n; i++ {
-		m := corpus.Message(42, i, size)
-		msgs = append(msgs, m)
-		total += int64(len(m))
-	}
-	pop, err := pop3test.New(pop3test.WithUser("alice", "pw"), pop3test.WithMessages(msgs...))
-	check(err)
-	check(pop.Start("127.0.0.1:0"))
-	defer pop.Close()
-	imap, err := imaptest.StartOptions("127.0.0.1:0", imaptest.Options{Username: "bob", Password: "pw", DiscardAppends: true})
-	check(err)
-	defer imap.Close()
-
-	var times []time.Duration
-	var peak int64
-	for r := 0; r <= rounds; r++ {
-		state := filepath.Join(dir, fmt.Sprintf("state-%d-%d-%d.db", n, size, r))
-		elapsed, rss := measure([]string{"MAILFERRY_SRC_PASSWORD=pw", "MAILFERRY_DST_PASSWORD=pw"},
-			bin, "migrate", "--state", state, "--progress", "none",
-			"pop3://alice@"+pop.Addr()+"?tls=none", "imap://bob@"+imap.Addr+"?tls=none")
-		if r == 0 {
-			continue // warm-up
+// source returns the lab and the named corpus, or a row saying why not.
+func (e *env) source(name string) (*seeded, []result) {
+	if e.lab == nil && e.labErr == nil {
+		if _, err := lookTool("dovecot", "/usr/sbin", "/usr/local/sbin"); err != nil {
+			e.labErr = err
+		} else {
+			e.lab, e.labErr = startLab(e.tb, e.scale)
 		}
-		times = append(times, elapsed)
-		peak = max(peak, rss)
 	}
-	return []result{{tool: "mailferry", messages: n, bytes: total, median: median(times), peakRSS: peak}}
-}
-
-// measure runs a command under /usr/bin/time and returns its wall time
-// and peak RSS. (The rusage of a child this process starts directly
-// would include this process's own memory, which the child inherits
-// until exec; /usr/bin/time is small, so its child's figure is honest.)
-func measure(env []string, args ...string) (time.Duration, int64) {
-	timeFile := filepath.Join(os.TempDir(), fmt.Sprintf("mailferry-bench-time-%d", os.Getpid()))
-	defer os.Remove(timeFile)
-	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", timeFile}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	out, err := cmd.Output()
-	elapsed := time.Since(start)
+	if e.labErr != nil {
+		return nil, []result{{tool: "dovecot", missing: true, note: firstLine(e.labErr.Error())}}
+	}
+	c, err := e.lab.corpus(name)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: %s failed: %v\n%s", args[0], err, out)
-		os.Exit(1)
+		e.tb.Fatal(err)
 	}
-	b, err := os.ReadFile(timeFile)
-	check(err)
-	var kb int64
-	fmt.Sscan(string(b), &kb)
-	return elapsed, kb * 1024
+	return c, nil
 }
 
-func median(d []time.Duration) time.Duration {
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	return d[len(d)/2]
+// srcAccount is the source account of corpus c.
+func srcAccount(c *seeded) account {
+	return account{c.spec.user, c.spec.password()}
+}
+
+// mailferryArgs is the mailferry command line of a migrate or backup
+// run.
+func (e *env) mailferryArgs(verb, state, src, dst string) []string {
+	args := []string{e.bin, verb, "--state", state, "--progress", "none"}
+	if e.conns > 0 {
+		args = append(args, "--connections", fmt.Sprint(e.conns))
+	}
+	return append(args, src, dst)
+}
+
+// mailferryEnv passes the passwords the way a user would.
+func mailferryEnv(src, dst string) []string {
+	return []string{"MAILFERRY_SRC_PASSWORD=" + src, "MAILFERRY_DST_PASSWORD=" + dst}
+}
+
+// toIMAP times a tool that copies msgs messages into a fresh IMAP
+// account each round; cmdFor builds the command from the target user
+// and a scratch directory.
+func (e *env) toIMAP(tool string, msgs int, bytes int64, cmdFor func(target, scratch string) (*command, error)) result {
+	return timeRounds(tool, e.rounds, msgs, bytes, func(r int) (*command, func() error, error) {
+		target, err := e.lab.freshTarget()
+		if err != nil {
+			return nil, nil, err
+		}
+		scratch, err := os.MkdirTemp(e.dir, "round-*")
+		if err != nil {
+			return nil, nil, err
+		}
+		check := func() error {
+			defer os.RemoveAll(scratch)
+			defer e.lab.dropAccount(target)
+			return wantCount(target, msgs, func() (int, error) { return e.lab.countIMAP(target) })
+		}
+		cmd, err := cmdFor(target, scratch)
+		return cmd, check, err
+	})
+}
+
+// toMaildir times a tool that copies msgs messages into a new local
+// directory each round; cmdFor builds the command from that directory
+// (not yet created) and a scratch directory. count counts what arrived.
+func (e *env) toMaildir(tool string, msgs int, bytes int64, count func(out string) (int, error),
+	cmdFor func(out, scratch string) (*command, error)) result {
+	return timeRounds(tool, e.rounds, msgs, bytes, func(r int) (*command, func() error, error) {
+		scratch, err := os.MkdirTemp(e.dir, "round-*")
+		if err != nil {
+			return nil, nil, err
+		}
+		out := filepath.Join(scratch, "out")
+		check := func() error {
+			defer os.RemoveAll(scratch)
+			return wantCount(out, msgs, func() (int, error) { return count(out) })
+		}
+		cmd, err := cmdFor(out, scratch)
+		return cmd, check, err
+	})
+}
+
+// title is a case title: what moves, over which corpus.
+func title(what string, c *seeded, n int) string {
+	if n != c.messages {
+		return fmt.Sprintf("%s, %s INBOX (%s msgs)", what, c.spec.name, thousands(n))
+	}
+	return fmt.Sprintf("%s, %s: %s", what, c.spec.name, c.describe())
+}
+
+// toolName shortens a tool's path for rows.
+func toolName(path string) string {
+	return strings.TrimSuffix(filepath.Base(path), ".py")
 }

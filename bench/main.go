@@ -1,10 +1,21 @@
-// Command bench measures mailferry's speed and memory: it starts its own
-// servers on 127.0.0.1, generates a deterministic corpus, runs the
-// mailferry binary as a child process several times per case, and prints
-// the median wall time, messages/s, MB/s and peak RSS of each case.
+// Command bench measures mailferry's speed and memory against the tools
+// people use for the same jobs. It starts a private Dovecot on 127.0.0.1
+// (internal/dovecottest), stores deterministic corpora (internal/corpus)
+// in source accounts, and for each case runs every tool side by side:
+// once to warm up and then -rounds times, each run into a fresh target,
+// checking afterwards that every message arrived. It prints the median
+// wall time, messages/s, MB/s and the peak RSS (from /usr/bin/time) of
+// each tool as a Markdown table.
 //
-//	go run ./bench                 # every case
-//	go run ./bench -cases small,large -rounds 3
+//	bench/run                          # installs mbsync, getmail6, fetchmail; then go run ./bench
+//	go run ./bench                     # the default cases, corpora at scale 0.25
+//	go run ./bench -scale 1 -rounds 5  # the full corpora (20,000 small messages)
+//	go run ./bench -cases imap-small,imap-noop
+//	go run ./bench -pprof cpu.out      # profile mailferry in-process instead
+//
+// The tools compared are mbsync (isync), doveadm backup (dsync inside the
+// server: the ceiling), getmail6 and fetchmail; missing ones are reported
+// as "not installed". bench/run installs them on Debian.
 package main
 
 import (
@@ -16,41 +27,133 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/mailferry/mailferry/internal/dovecottest"
 )
 
 func main() {
-	cases := flag.String("cases", "small,large", "comma-separated cases: "+strings.Join(caseNames(), ", "))
-	rounds := flag.Int("rounds", 3, "measured runs per case (after one warm-up)")
+	cases := flag.String("cases", defaultCases, "comma-separated cases, or \"all\": "+strings.Join(caseNames(), ", "))
+	rounds := flag.Int("rounds", 3, "measured runs per tool and case (after one warm-up)")
+	scale := flag.Float64("scale", 0.25, "multiply every corpus's message count by this: 1 is the full corpora (small 20,000 messages, mixed 2,000, large 50 x 10 MB)")
+	conns := flag.Int("connections", 0, "pass --connections `N` to mailferry (0: its default)")
+	cpuProfile := flag.String("pprof", "", "instead of the table: run mailferry in-process on the imap-small case and write a CPU profile to `FILE`")
+	memProfile := flag.String("memprofile", "", "with -pprof: also write an allocation profile to `FILE`")
 	flag.Parse()
+	if *rounds < 1 || *scale <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -rounds must be at least 1 and -scale above 0")
+		os.Exit(2)
+	}
+	selected, err := pickCases(*cases)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: /usr/bin/time is missing (it measures peak RSS); install it: apt-get install time")
+		os.Exit(1)
+	}
 
+	tb := newBenchTB()
+	defer tb.runCleanups()
 	dir, err := os.MkdirTemp("", "mailferry-bench-*")
-	check(err)
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "mailferry")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/mailferry")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	check(build.Run())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	e := &env{dir: dir, rounds: *rounds, scale: *scale, conns: *conns, tools: findTools(), tb: tb}
 
-	fmt.Printf("mailferry benchmark, %s, %s/%s, %d CPUs, %s\n\n", time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
-	fmt.Printf("%-34s %-10s %9s %10s %9s %9s %10s\n", "case", "tool", "messages", "median", "msg/s", "MB/s", "peak RSS")
-	for _, name := range strings.Split(*cases, ",") {
-		c, ok := allCases[strings.TrimSpace(name)]
-		if !ok {
-			fmt.Fprintf(os.Stderr, "bench: unknown case %q (have %s)\n", name, strings.Join(caseNames(), ", "))
-			os.Exit(2)
+	if *cpuProfile != "" {
+		if err := profile(e, *cpuProfile, *memProfile); err != nil {
+			tb.Fatal(err)
 		}
-		for _, r := range c.run(bin, dir, *rounds) {
-			fmt.Printf("%-34s %-10s %9d %9.2fs %9.0f %9.1f %8.1f MB\n", c.title, r.tool, r.messages, r.median.Seconds(),
-				float64(r.messages)/r.median.Seconds(), float64(r.bytes)/1e6/r.median.Seconds(), float64(r.peakRSS)/1e6)
+		return
+	}
+
+	e.bin = filepath.Join(dir, "mailferry")
+	build := exec.Command("go", "build", "-o", e.bin, "./cmd/mailferry")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		tb.Fatalf("build mailferry: %v", err)
+	}
+
+	fmt.Printf("mailferry benchmark, %s, %s/%s, %d CPUs, %s\n", time.Now().UTC().Format("2006-01-02"),
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
+	fmt.Printf("%s; scale %g, 1 warm-up + %d measured runs per tool, medians\n\n", versions(e.tools), *scale, *rounds)
+	fmt.Printf("| %-50s | %-16s | %8s | %8s | %7s | %6s | %8s | %s\n", "case", "tool", "messages", "median", "msg/s", "MB/s", "peak RSS", "note |")
+	fmt.Printf("|%s|%s|%s:|%s:|%s:|%s:|%s:|---|\n", strings.Repeat("-", 52), strings.Repeat("-", 18),
+		strings.Repeat("-", 9), strings.Repeat("-", 9), strings.Repeat("-", 8), strings.Repeat("-", 7), strings.Repeat("-", 9))
+	for _, c := range selected {
+		title, rows := c.run(e)
+		for i, r := range rows {
+			if i > 0 {
+				title = ""
+			}
+			printRow(title, r)
 		}
 	}
 }
 
-func check(err error) {
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+// printRow prints one Markdown table row.
+func printRow(title string, r result) {
+	if r.missing {
+		fmt.Printf("| %-50s | %-16s | %8s | %8s | %7s | %6s | %8s | %s |\n", title, r.tool, "-", "-", "-", "-", "-", r.note)
+		return
 	}
+	s := r.median.Seconds()
+	fmt.Printf("| %-50s | %-16s | %8d | %7.2fs | %7.0f | %6.1f | %5.0f MB | %s |\n", title, r.tool, r.messages, s,
+		float64(r.messages)/s, float64(r.bytes)/1e6/s, float64(r.peakRSS)/1e6, r.note)
+}
+
+// pickCases resolves the -cases flag.
+func pickCases(list string) ([]benchCase, error) {
+	if list == "all" {
+		return allCases, nil
+	}
+	var out []benchCase
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		found := false
+		for _, c := range allCases {
+			if c.name == name {
+				out, found = append(out, c), true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown case %q (have %s)", name, strings.Join(caseNames(), ", "))
+		}
+	}
+	return out, nil
+}
+
+// versions names the server and the tools compared.
+func versions(t tools) string {
+	parts := []string{"Dovecot " + firstField(dovecottest.Version(), "not installed")}
+	for _, v := range []struct{ name, path, flag string }{
+		{"isync", t.mbsync, "--version"}, {"getmail", t.getmail, "--version"}, {"fetchmail", t.fetchmail, "--version"},
+	} {
+		ver := "not installed"
+		if v.path != "" {
+			out, _ := exec.Command(v.path, v.flag).CombinedOutput()
+			for _, line := range strings.Split(string(out), "\n") {
+				f := strings.Fields(line)
+				switch {
+				case len(f) >= 2 && (f[0] == "isync" || f[0] == "getmail"):
+					ver = f[1]
+				case len(f) >= 5 && f[0] == "This" && f[2] == "fetchmail":
+					ver, _, _ = strings.Cut(f[4], "+")
+				}
+			}
+		}
+		parts = append(parts, v.name+" "+ver)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func firstField(s, empty string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return empty
 }
 
 func cpuModel() string {
