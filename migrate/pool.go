@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+
 	"time"
 
 	"github.com/mailferry/mailferry/internal/target"
@@ -62,13 +63,14 @@ type mailboxState struct {
 	// writing while the index is rebuilt, so a rebuild never sees an
 	// append that is not yet journaled.
 	mu        sync.RWMutex
-	unclaimed map[string]int // identities on the target that no journal entry accounts for
-	stale     bool           // rebuild before the next claim
+	unclaimed map[string][]string // copies on the target (by identity) that no journal entry accounts for: their refs, or "" where unknown
+	stale     bool                // rebuild before the next claim
 	claimMu   sync.Mutex
 }
 
-// transferMailbox copies the mailbox's pending messages.
-func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan) error {
+// transferMailbox copies the mailbox's pending messages. complete is
+// false if it stopped before handing out every one (a drain).
+func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan) (complete bool, err error) {
 	st := &mailboxState{plan: plan, stale: true}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -87,6 +89,7 @@ func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan) err
 			}
 		}()
 	}
+	fed := 0
 feed:
 	for _, m := range plan.todo {
 		if p.e.draining() {
@@ -94,6 +97,7 @@ feed:
 		}
 		select {
 		case jobs <- *m:
+			fed++
 		case <-p.e.job.Drain:
 			break feed
 		case <-ctx.Done():
@@ -103,9 +107,9 @@ feed:
 	close(jobs)
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
+		return false, err
 	}
-	return ctx.Err()
+	return fed == len(plan.todo), ctx.Err()
 }
 
 // reindex rebuilds the unclaimed identities of the target mailbox:
@@ -119,6 +123,31 @@ func (w *worker) reindex(ctx context.Context, st *mailboxState) error {
 	if err := w.t.EnsureMailbox(ctx, st.plan.dst); err != nil {
 		return err
 	}
+	st.unclaimed = map[string][]string{}
+	if ri, ok := w.t.(target.RefIndexer); ok {
+		onTarget, err := ri.IndexRefs(ctx, st.plan.dst)
+		if err != nil {
+			return err
+		}
+		refs, unaddressed, err := w.e.job.Journal.TargetRefs(ctx, w.e.job.Name, st.plan.dst)
+		if err != nil {
+			return sources.Permanent(err)
+		}
+		for id, list := range onTarget {
+			var free []string
+			for _, r := range list {
+				if !refs[r] {
+					free = append(free, r)
+				}
+			}
+			free = free[min(unaddressed[id], len(free)):]
+			if len(free) > 0 {
+				st.unclaimed[id] = free
+			}
+		}
+		st.stale = false
+		return nil
+	}
 	onTarget, err := w.t.Index(ctx, st.plan.dst)
 	if err != nil {
 		return err
@@ -127,10 +156,9 @@ func (w *worker) reindex(ctx context.Context, st *mailboxState) error {
 	if err != nil {
 		return sources.Permanent(err)
 	}
-	st.unclaimed = map[string]int{}
 	for id, n := range onTarget {
 		if extra := n - journaled[id]; extra > 0 {
-			st.unclaimed[id] = extra
+			st.unclaimed[id] = make([]string, extra)
 		}
 	}
 	st.stale = false
@@ -138,15 +166,16 @@ func (w *worker) reindex(ctx context.Context, st *mailboxState) error {
 }
 
 // claim reports whether an unaccounted copy with this identity is on the
-// target, and takes it.
-func (st *mailboxState) claim(identity string) bool {
+// target, and takes it; ref is the copy's reference if the target said.
+func (st *mailboxState) claim(identity string) (ref string, ok bool) {
 	st.claimMu.Lock()
 	defer st.claimMu.Unlock()
-	if st.unclaimed[identity] > 0 {
-		st.unclaimed[identity]--
-		return true
+	free := st.unclaimed[identity]
+	if len(free) == 0 {
+		return "", false
 	}
-	return false
+	st.unclaimed[identity] = free[1:]
+	return free[0], true
 }
 
 func (st *mailboxState) markStale() {

@@ -163,11 +163,14 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 			continue
 		}
 		e.emit(Event{Kind: EventMailbox, Mailbox: mb.src, Target: mb.dst})
-		if err := pool.transferMailbox(ctx, mb); err != nil {
+		complete, err := pool.transferMailbox(ctx, mb)
+		if err != nil {
 			return e.sum, err
 		}
-		if err := e.saveMark(ctx, mb); err != nil {
-			return e.sum, err
+		if complete {
+			if err := e.saveMark(ctx, mb); err != nil {
+				return e.sum, err
+			}
 		}
 		if e.draining() {
 			return e.sum, ErrStopped

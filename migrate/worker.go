@@ -187,8 +187,8 @@ func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, 
 	}
 	identity := mailhdr.Identity(size, w.header)
 
-	if st.claim(identity) {
-		if err := w.e.job.Journal.Queue(ctx, w.e.entry(st.plan, m, identity, size, "found", "", m.Flags)); err != nil {
+	if ref, ok := st.claim(identity); ok {
+		if err := w.e.job.Journal.Queue(ctx, w.e.entry(st.plan, m, identity, size, "found", ref, m.Flags)); err != nil {
 			return sources.Permanent(err)
 		}
 		w.e.job.Stats.AlreadyThere.Add(1)

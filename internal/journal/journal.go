@@ -353,3 +353,30 @@ func (j *Journal) SetMark(ctx context.Context, job, srcMailbox string, v, uid ui
 	}
 	return nil
 }
+
+// TargetRefs returns what the journal knows of a job's copies in a target
+// mailbox: the references of the copies it can address, and how many
+// copies of each identity it holds without a reference.
+func (j *Journal) TargetRefs(ctx context.Context, job, dstMailbox string) (refs map[string]bool, unaddressed map[string]int, err error) {
+	if err := j.Flush(ctx); err != nil {
+		return nil, nil, err
+	}
+	rows, err := j.db.QueryContext(ctx, `SELECT identity, target_ref FROM copied WHERE job = ? AND dst_mailbox = ?`, job, dstMailbox)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading state: %w", err)
+	}
+	defer rows.Close()
+	refs, unaddressed = map[string]bool{}, map[string]int{}
+	for rows.Next() {
+		var id, ref string
+		if err := rows.Scan(&id, &ref); err != nil {
+			return nil, nil, fmt.Errorf("reading state: %w", err)
+		}
+		if ref == "" {
+			unaddressed[id]++
+		} else {
+			refs[ref] = true
+		}
+	}
+	return refs, unaddressed, rows.Err()
+}

@@ -79,3 +79,11 @@ type FlagDropper interface {
 type FlagSetter interface {
 	SetFlags(ctx context.Context, mailbox, ref string, flags []string) error
 }
+
+// RefIndexer is implemented by targets that can say which stored copy
+// (by its Receipt.Ref form) carries each identity. The engine then
+// journals a copy it recognised with its reference, so later runs can
+// address it (--sync-flags) like one it appended itself.
+type RefIndexer interface {
+	IndexRefs(ctx context.Context, mailbox string) (map[string][]string, error)
+}

@@ -3,10 +3,12 @@ package imaptarget
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/mailferry/mailferry/internal/mailhdr"
+	"github.com/mailferry/mailferry/internal/target"
 )
 
 // Index examines mailbox read-only and counts its messages by
@@ -15,12 +17,28 @@ import (
 // \Seen). The FETCH response is consumed one message at a time. A
 // mailbox that does not exist has an empty index.
 func (t *Target) Index(ctx context.Context, mailbox string) (map[string]int, error) {
+	idx := make(map[string]int)
+	err := t.index(ctx, mailbox, func(identity, _ string) { idx[identity]++ })
+	return idx, err
+}
+
+// IndexRefs is Index with each copy's "UIDVALIDITY/UID" (the form of
+// Append's receipt), so the engine can journal a copy it recognised with
+// its UID, for --sync-flags later.
+func (t *Target) IndexRefs(ctx context.Context, mailbox string) (map[string][]string, error) {
+	idx := make(map[string][]string)
+	err := t.index(ctx, mailbox, func(identity, ref string) { idx[identity] = append(idx[identity], ref) })
+	return idx, err
+}
+
+var _ target.RefIndexer = (*Target)(nil)
+
+func (t *Target) index(ctx context.Context, mailbox string, add func(identity, ref string)) error {
 	c, err := t.session(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	name := t.serverName(mailbox)
-	idx := make(map[string]int)
 	var selectErr error
 	err = c.Do(ctx, func() error {
 		sel, err := c.Select(name, &imap.SelectOptions{ReadOnly: true}).Wait()
@@ -32,6 +50,7 @@ func (t *Target) Index(ctx context.Context, mailbox string) (map[string]int, err
 			return nil
 		}
 		cmd := c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{
+			UID:        true,
 			RFC822Size: true,
 			BodySection: []*imap.FetchItemBodySection{{
 				Specifier:    imap.PartSpecifierHeader,
@@ -49,21 +68,21 @@ func (t *Target) Index(ctx context.Context, mailbox string) (map[string]int, err
 			if len(buf.BodySection) > 0 {
 				header = buf.BodySection[0].Bytes
 			}
-			idx[mailhdr.Identity(buf.RFC822Size, header)]++
+			add(mailhdr.Identity(buf.RFC822Size, header), fmt.Sprintf("%d/%d", sel.UIDValidity, buf.UID))
 		}
 		return cmd.Close()
 	})
 	if err == nil {
-		return idx, nil
+		return nil
 	}
 	var ie *imap.Error
 	if selectErr != nil && errors.As(selectErr, &ie) {
 		if ie.Code == imap.ResponseCodeNonExistent {
-			return map[string]int{}, nil
+			return nil
 		}
 		if exists, lerr := t.exists(ctx, c, name); lerr == nil && !exists {
-			return map[string]int{}, nil
+			return nil
 		}
 	}
-	return nil, t.wrap("indexing mailbox", mailbox, err)
+	return t.wrap("indexing mailbox", mailbox, err)
 }
