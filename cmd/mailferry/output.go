@@ -54,10 +54,7 @@ func printTable(w io.Writer, results []jobResult) {
 		status := "ok"
 		switch {
 		case r.err != nil:
-			status = r.err.Error()
-			if len(status) > 60 {
-				status = status[:57] + "..."
-			}
+			status = r.err.Error() // last column: never cut
 		case r.sum != nil && !r.sum.OK():
 			status = "some messages failed"
 		}

@@ -108,8 +108,8 @@ func Build(ctx context.Context, j *jobfile.Job, env Env) (*migrate.Job, error) {
 	}
 	mj := &migrate.Job{
 		Name:       JournalKey(src, dst),
-		OpenSource: openSource,
-		Target:     dial,
+		OpenSource: namedSource(src, openSource),
+		Target:     namedTarget(dst, dial),
 		Journal:    env.Journal,
 		Options: migrate.Options{
 			DryRun:         j.DryRun,
@@ -233,4 +233,36 @@ func Filter(j *jobfile.Job, now func() time.Time) func(sources.Message) bool {
 		}
 		return true
 	}
+}
+
+// namedSource and namedTarget put the endpoint (with its user, never a
+// password) in front of connection errors, so a person sees which
+// account failed: "pop3s://alice@pop.example.com: pop3 login rejected".
+func namedSource(ep *endpoint.Endpoint, open func(context.Context) (sources.Source, error)) func(context.Context) (sources.Source, error) {
+	return func(ctx context.Context) (sources.Source, error) {
+		s, err := open(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", label(ep), err)
+		}
+		return s, nil
+	}
+}
+
+func namedTarget(ep *endpoint.Endpoint, dial target.Dialer) target.Dialer {
+	return func(ctx context.Context) (target.Target, error) {
+		t, err := dial(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", label(ep), err)
+		}
+		return t, nil
+	}
+}
+
+// label names an endpoint in messages: scheme://user@host:port for a
+// server, the path for local mail.
+func label(ep *endpoint.Endpoint) string {
+	if ep.IsLocal() {
+		return ep.String()
+	}
+	return fmt.Sprintf("%s://%s@%s", ep.Scheme, ep.User, ep.Addr())
 }
