@@ -68,16 +68,97 @@ type mailboxState struct {
 	claimMu   sync.Mutex
 }
 
+// run copies the pending messages of every mailbox. When several
+// mailboxes have work and there are several sessions, each session takes
+// whole mailboxes, so that no two connections append to the same
+// mailbox (servers serialise appends to one mailbox, and contending for
+// its lock is slower than one connection); a single mailbox gets every
+// session.
+func (p *workerPool) run(ctx context.Context, plan []*mailboxPlan) error {
+	busy := 0
+	for _, mb := range plan {
+		if len(mb.todo) > 0 {
+			busy++
+		}
+	}
+	if busy <= 1 || len(p.workers) == 1 {
+		for _, mb := range plan {
+			if err := p.mailbox(ctx, mb, p.workers); err != nil {
+				return err
+			}
+			if p.e.draining() {
+				return nil
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	boxes := make(chan *mailboxPlan)
+	var wg sync.WaitGroup
+	for _, w := range p.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for mb := range boxes {
+				if err := p.mailbox(ctx, mb, []*worker{w}); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for _, mb := range plan {
+		if p.e.draining() {
+			break
+		}
+		select {
+		case boxes <- mb:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(boxes)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}
+
+// mailbox syncs flags of earlier copies, copies the mailbox's pending
+// messages with the given sessions, and moves its high-water mark when
+// every message made it.
+func (p *workerPool) mailbox(ctx context.Context, mb *mailboxPlan, workers []*worker) error {
+	e := p.e
+	if err := e.syncFlags(ctx, workers[0], mb); err != nil {
+		return err
+	}
+	if len(mb.todo) == 0 {
+		return e.saveMark(ctx, mb)
+	}
+	e.emit(Event{Kind: EventMailbox, Mailbox: mb.src, Target: mb.dst})
+	complete, err := p.transferMailbox(ctx, mb, workers)
+	if err != nil {
+		return err
+	}
+	if complete {
+		return e.saveMark(ctx, mb)
+	}
+	return nil
+}
+
 // transferMailbox copies the mailbox's pending messages. complete is
 // false if it stopped before handing out every one (a drain).
-func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan) (complete bool, err error) {
+func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan, workers []*worker) (complete bool, err error) {
 	st := &mailboxState{plan: plan, stale: true}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
 	jobs := make(chan sources.Message)
 	var wg sync.WaitGroup
-	for _, w := range p.workers {
+	for _, w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

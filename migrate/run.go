@@ -152,29 +152,11 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	if err := e.prepareMailboxes(ctx, pool.workers[0]); err != nil {
 		return e.sum, err
 	}
-	for _, mb := range plan {
-		if err := e.syncFlags(ctx, pool.workers[0], mb); err != nil {
-			return e.sum, err
-		}
-		if len(mb.todo) == 0 {
-			if err := e.saveMark(ctx, mb); err != nil {
-				return e.sum, err
-			}
-			continue
-		}
-		e.emit(Event{Kind: EventMailbox, Mailbox: mb.src, Target: mb.dst})
-		complete, err := pool.transferMailbox(ctx, mb)
-		if err != nil {
-			return e.sum, err
-		}
-		if complete {
-			if err := e.saveMark(ctx, mb); err != nil {
-				return e.sum, err
-			}
-		}
-		if e.draining() {
-			return e.sum, ErrStopped
-		}
+	if err := pool.run(ctx, plan); err != nil {
+		return e.sum, err
+	}
+	if e.draining() {
+		return e.sum, ErrStopped
 	}
 	if e.opts.DeleteSource {
 		if err := e.deleteCopied(ctx, plan); err != nil {

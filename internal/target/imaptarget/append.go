@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -138,12 +139,21 @@ func (ew *errWriter) Write(b []byte) (int, error) {
 // last byte until it has seen that r ends right after it, so that a
 // reader delivering too much never leaves a complete literal on the
 // wire.
+// copyBuffers keeps the 32 KiB buffers literals are copied through, so
+// that no message allocates one.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 func copyLiteral(w io.Writer, r io.Reader, size int64) error {
 	ew := &errWriter{w: w}
 	var n int64
 	if size > 0 {
 		var err error
-		n, err = io.CopyN(ew, r, size-1)
+		buf := copyBuffers.Get().(*[]byte)
+		n, err = io.CopyBuffer(ew, io.LimitReader(r, size-1), *buf)
+		copyBuffers.Put(buf)
+		if err == nil && n < size-1 {
+			err = io.EOF
+		}
 		if ew.err != nil {
 			return ew.err
 		}
