@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -342,4 +343,45 @@ func TestRunUIDValidityChange(t *testing.T) {
 		t.Errorf("no EventValidity reported")
 	}
 	r.exactlyOnce(msgs)
+}
+
+func TestRunMapsFoldersByRole(t *testing.T) {
+	msgs := []memsource.Message{
+		{Mailbox: "INBOX", Raw: []byte("Subject: a\r\n\r\na\r\n")},
+		{Mailbox: "Sent Items", Raw: []byte("Subject: b\r\n\r\nb\r\n")},
+		{Mailbox: "[Gmail]/Drafts", Raw: []byte("Subject: c\r\n\r\nc\r\n")},
+		{Mailbox: "Work/2024", Raw: []byte("Subject: d\r\n\r\nd\r\n")},
+	}
+	r := newRig(t, msgs...)
+	r.box.Folders = []sources.Mailbox{
+		{Name: "INBOX", Subscribed: true},
+		{Name: "Sent Items", SpecialUse: []string{`\Sent`}, Subscribed: true},
+		{Name: "[Gmail]/Drafts", SpecialUse: []string{`\Drafts`}},
+		{Name: "Work/2024", Subscribed: true},
+		{Name: "Empty/Folder"},
+	}
+	r.store.Roles = map[string]string{`\Sent`: "Gesendet", `\Drafts`: "Entwürfe"}
+	j, _ := journal.Open(r.state)
+	job := &Job{Name: "test", OpenSource: func(context.Context) (sources.Source, error) { return r.box.Session(), nil },
+		Target: r.store.Dialer(), Journal: j, Options: Options{Connections: 3, Backoff: time.Millisecond}}
+	sum, err := Run(context.Background(), job)
+	j.Close()
+	if err != nil || sum.Copied != 4 {
+		t.Fatalf("Run() = copied %d, %v; want 4", sum.Copied, err)
+	}
+	for mb, want := range map[string]string{"INBOX": "Subject: a", "Gesendet": "Subject: b", "Entwürfe": "Subject: c", "Work/2024": "Subject: d"} {
+		got := r.store.Mailbox(mb)
+		if len(got) != 1 || !strings.HasPrefix(string(got[0].Raw), want) {
+			t.Errorf("target %s = %d messages, want the one with %q", mb, len(got), want)
+		}
+	}
+	for _, mb := range []string{"Empty/Folder", "Gesendet", "Work/2024"} {
+		if !slices.Contains(r.store.Created, mb) {
+			t.Errorf("folder %s was not created on the target (created %v)", mb, r.store.Created)
+		}
+	}
+	slices.Sort(r.store.Subscribed)
+	if want := []string{"Gesendet", "INBOX", "Work/2024"}; !slices.Equal(r.store.Subscribed, want) {
+		t.Errorf("subscribed = %v, want %v", r.store.Subscribed, want)
+	}
 }

@@ -42,6 +42,9 @@ type Box struct {
 	// message i breaks with an error (-1: no cut).
 	CutAfter func(i, opens int) int64
 	opens    int
+	// Folders, if set, is what Mailboxes reports (the folder tree with
+	// roles and subscriptions), making the source a sources.Mailboxer.
+	Folders []sources.Mailbox
 	// Validity, if non-zero, is reported as every mailbox's UIDVALIDITY
 	// (sources.UIDValidator) and prefixes message IDs, like IMAP's.
 	Validity uint32
@@ -190,4 +193,25 @@ func (b *Box) SetFlags(i int, flags []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.msgs[i].Flags = flags
+}
+
+// FolderSource is a Source whose box has Folders: it also implements
+// sources.Mailboxer.
+type FolderSource struct{ *Source }
+
+var _ sources.Mailboxer = FolderSource{}
+
+// Mailboxes implements sources.Mailboxer.
+func (s FolderSource) Mailboxes(ctx context.Context) ([]sources.Mailbox, error) {
+	s.box.mu.Lock()
+	defer s.box.mu.Unlock()
+	return append([]sources.Mailbox(nil), s.box.Folders...), nil
+}
+
+// Session returns a new session, as a Mailboxer if the box has Folders.
+func (b *Box) Session() sources.Source {
+	if b.Folders != nil {
+		return FolderSource{b.Source()}
+	}
+	return b.Source()
 }

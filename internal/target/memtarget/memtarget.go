@@ -33,6 +33,11 @@ type Store struct {
 	FailAppend func(n int) (before, after error)
 	// FailDial, if set, fails the n-th dial (from 0).
 	FailDial func(n int) error
+
+	// Roles, if set, makes sessions target.SpecialUsers reporting it.
+	Roles map[string]string
+	// Created and Subscribed record EnsureMailbox and Subscribe calls.
+	Created, Subscribed []string
 }
 
 // Dialer returns a target.Dialer for the store.
@@ -69,7 +74,30 @@ type session struct{ s *Store }
 
 var _ target.Target = (*session)(nil)
 
-func (t *session) EnsureMailbox(ctx context.Context, mailbox string) error { return nil }
+func (t *session) EnsureMailbox(ctx context.Context, mailbox string) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	for _, m := range t.s.Created {
+		if m == mailbox {
+			return nil
+		}
+	}
+	t.s.Created = append(t.s.Created, mailbox)
+	return nil
+}
+
+// SpecialUse implements target.SpecialUser with Store.Roles.
+func (t *session) SpecialUse(ctx context.Context) (map[string]string, error) {
+	return t.s.Roles, nil
+}
+
+// Subscribe implements target.Subscriber.
+func (t *session) Subscribe(ctx context.Context, mailbox string) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	t.s.Subscribed = append(t.s.Subscribed, mailbox)
+	return nil
+}
 
 func (t *session) Index(ctx context.Context, mailbox string) (map[string]int, error) {
 	out := map[string]int{}
