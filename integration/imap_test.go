@@ -98,6 +98,11 @@ func TestIMAPToIMAPKilledAndSynced(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "flags synced   2") || !strings.Contains(out, "copied         1 messages") {
 		t.Fatalf("--sync-flags run = exit %d\n%s%s\nwant 2 flag syncs and 1 new message", code, out, errOut)
 	}
+	// Dovecot has CONDSTORE: the run listed only what changed or arrived
+	// since the last complete run (FETCH CHANGEDSINCE), not every folder.
+	if !strings.Contains(out, "only mail that arrived since") || !strings.Contains(out, "already there  2") {
+		t.Errorf("--sync-flags run did not list incrementally (CHANGEDSINCE):\n%s", out)
+	}
 	check("after --sync-flags")
 	if got := fetchMailbox(t, srv, "bob", "Work/2024"); !slices.ContainsFunc(got, func(s stored) bool { return slices.Contains(s.Flags, "Synced") }) {
 		t.Errorf("bob/Work/2024 has no message with the keyword Synced set on the source")

@@ -3,18 +3,21 @@ package migrate
 import (
 	"context"
 
+	"github.com/mailferry/mailferry/internal/journal"
 	"github.com/mailferry/mailferry/sources"
 )
 
 // Incremental listing: after a run that copied every message of an IMAP
-// mailbox, the journal keeps a high-water mark (UIDVALIDITY and the
-// highest UID listed), and the next run lists only what arrived since.
-// Marks are neither used nor moved when the run needs every message
-// (--delete-source, --sync-flags) or leaves some out on purpose (date
-// and size filters, which may change between runs).
+// mailbox, the journal keeps a high-water mark (UIDVALIDITY, the highest
+// UID listed and, on CONDSTORE servers, HIGHESTMODSEQ), and the next run
+// lists only what arrived since, plus, with a HIGHESTMODSEQ, what
+// changed flags since. Marks are neither used nor moved when the run
+// needs every message (--delete-source) or leaves some out on purpose
+// (date and size filters, which may change between runs); --sync-flags
+// uses only marks that carry a HIGHESTMODSEQ.
 
 func (e *engine) marksApply() bool {
-	return !e.opts.DeleteSource && !e.opts.SyncFlags && e.opts.Filter == nil
+	return !e.opts.DeleteSource && e.opts.Filter == nil
 }
 
 // loadMarks reads the job's marks for the source to use.
@@ -26,11 +29,14 @@ func (e *engine) loadMarks(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.sum.Incremental = len(marks) > 0
 	e.since = make(map[string]sources.Mark, len(marks))
 	for mb, m := range marks {
-		e.since[mb] = sources.Mark{UIDValidity: m[0], UID: m[1]}
+		if e.opts.SyncFlags && m.ModSeq == 0 {
+			continue // flag changes need the whole listing here
+		}
+		e.since[mb] = sources.Mark{UIDValidity: m.UIDValidity, UID: m.UID, ModSeq: m.ModSeq}
 	}
+	e.sum.Incremental = len(e.since) > 0
 	return nil
 }
 
@@ -58,5 +64,9 @@ func (e *engine) saveMark(ctx context.Context, mb *mailboxPlan) error {
 	if !ok || next <= 1 {
 		return nil
 	}
-	return e.job.Journal.SetMark(ctx, e.job.Name, mb.src, validity, next-1)
+	mark := journal.Mark{UIDValidity: validity, UID: next - 1}
+	if ms, ok := uv.(sources.ModSeqer); ok {
+		mark.ModSeq, _ = ms.HighestModSeq(mb.src)
+	}
+	return e.job.Journal.SetMark(ctx, e.job.Name, mb.src, mark)
 }

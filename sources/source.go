@@ -153,6 +153,15 @@ type UIDValidator interface {
 // to UID was dealt with, as long as the mailbox keeps UIDValidity.
 type Mark struct {
 	UIDValidity, UID uint32
+	// ModSeq is the mailbox's HIGHESTMODSEQ at the mark (CONDSTORE), or
+	// 0: with it, List also reports older messages whose flags changed.
+	ModSeq uint64
+}
+
+// ModSeqer is implemented by sources that report a mailbox's
+// HIGHESTMODSEQ (CONDSTORE), so marks can carry it.
+type ModSeqer interface {
+	HighestModSeq(mailbox string) (uint64, bool)
 }
 
 // Incremental is implemented by sources that can list only what came

@@ -111,6 +111,7 @@ func Open(path string) (*Journal, error) {
 	}
 	// Columns added after the first release; an existing column is fine.
 	db.Exec(`ALTER TABLE copied ADD COLUMN flags TEXT NOT NULL DEFAULT ''`)
+	db.Exec(`ALTER TABLE folders ADD COLUMN modseq INTEGER NOT NULL DEFAULT 0`)
 	// The WAL and shared-memory files are created by SQLite with the
 	// database's mode; make sure of it.
 	for _, suffix := range []string{"-wal", "-shm"} {
@@ -299,7 +300,7 @@ func (j *Journal) Validity(ctx context.Context, job, srcMailbox string) (uint32,
 // SetValidity records the UIDVALIDITY of a job's source mailbox.
 func (j *Journal) SetValidity(ctx context.Context, job, srcMailbox string, v uint32) error {
 	_, err := j.db.ExecContext(ctx, `INSERT INTO folders (job, src_mailbox, uidvalidity, high_uid) VALUES (?, ?, ?, 0)
-		ON CONFLICT (job, src_mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, high_uid = 0`, job, srcMailbox, v)
+		ON CONFLICT (job, src_mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, high_uid = 0, modseq = 0`, job, srcMailbox, v)
 	if err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
@@ -321,33 +322,41 @@ func (j *Journal) Forget(ctx context.Context, job, srcMailbox string) (int64, er
 	return n, nil
 }
 
+// Mark is a source mailbox's high-water mark.
+type Mark struct {
+	UIDValidity, UID uint32
+	ModSeq           uint64 // HIGHESTMODSEQ at the mark, 0 if unknown
+}
+
 // Marks returns a job's high-water marks by source mailbox.
-func (j *Journal) Marks(ctx context.Context, job string) (map[string][2]uint32, error) {
-	rows, err := j.db.QueryContext(ctx, `SELECT src_mailbox, uidvalidity, high_uid FROM folders WHERE job = ? AND high_uid > 0`, job)
+func (j *Journal) Marks(ctx context.Context, job string) (map[string]Mark, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT src_mailbox, uidvalidity, high_uid, modseq FROM folders WHERE job = ? AND high_uid > 0`, job)
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
 	defer rows.Close()
-	out := map[string][2]uint32{}
+	out := map[string]Mark{}
 	for rows.Next() {
 		var mb string
-		var v, h uint32
-		if err := rows.Scan(&mb, &v, &h); err != nil {
+		var m Mark
+		if err := rows.Scan(&mb, &m.UIDValidity, &m.UID, &m.ModSeq); err != nil {
 			return nil, fmt.Errorf("reading state: %w", err)
 		}
-		out[mb] = [2]uint32{v, h}
+		out[mb] = m
 	}
 	return out, rows.Err()
 }
 
 // SetMark records that every message of a job's source mailbox up to
-// uid (under UIDVALIDITY v) is dealt with.
-func (j *Journal) SetMark(ctx context.Context, job, srcMailbox string, v, uid uint32) error {
+// m.UID (under m.UIDValidity, and flag changes up to m.ModSeq) is dealt
+// with.
+func (j *Journal) SetMark(ctx context.Context, job, srcMailbox string, m Mark) error {
 	if err := j.Flush(ctx); err != nil {
 		return err
 	}
-	_, err := j.db.ExecContext(ctx, `INSERT INTO folders (job, src_mailbox, uidvalidity, high_uid) VALUES (?, ?, ?, ?)
-		ON CONFLICT (job, src_mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, high_uid = excluded.high_uid`, job, srcMailbox, v, uid)
+	_, err := j.db.ExecContext(ctx, `INSERT INTO folders (job, src_mailbox, uidvalidity, high_uid, modseq) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (job, src_mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, high_uid = excluded.high_uid, modseq = excluded.modseq`,
+		job, srcMailbox, m.UIDValidity, m.UID, m.ModSeq)
 	if err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}

@@ -61,14 +61,24 @@ func (s *Source) listMailbox(ctx context.Context, b mailbox, hw HighWater, fn fu
 		return fmt.Errorf("%s: opening mailbox %q: %w", s.where, b.name, err)
 	}
 	s.mu.Lock()
-	s.status[b.name] = boxStatus{uidValidity: sess.uidValidity, uidNext: uint32(sess.uidNext)}
+	s.status[b.name] = boxStatus{uidValidity: sess.uidValidity, uidNext: uint32(sess.uidNext), modSeq: sess.modSeq}
 	s.mu.Unlock()
 
 	from := goimap.UID(1)
-	if hw.UIDValidity == sess.uidValidity && hw.UID > 0 {
+	var changedSince uint64
+	switch {
+	case hw.UIDValidity != sess.uidValidity || hw.UID == 0:
+	case hw.ModSeq > 0 && sess.modSeq > 0:
+		// CONDSTORE: everything changed or added since the mark, old
+		// messages with new flags included.
+		if sess.modSeq <= hw.ModSeq {
+			return nil
+		}
+		changedSince = hw.ModSeq
+	default:
 		from = goimap.UID(hw.UID) + 1
 	}
-	if sess.numMessages == 0 || (sess.uidNext != 0 && from >= sess.uidNext) {
+	if sess.numMessages == 0 || (changedSince == 0 && sess.uidNext != 0 && from >= sess.uidNext) {
 		return nil
 	}
 	validity := sess.uidValidity
@@ -77,7 +87,7 @@ func (s *Source) listMailbox(ctx context.Context, b mailbox, hw HighWater, fn fu
 		// "from:*" always matches the last message, even when its UID is
 		// below from; go-imap drops such answers and so does the loop.
 		cmd := sess.Fetch(goimap.UIDSet{{Start: from, Stop: 0}}, &goimap.FetchOptions{
-			UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+			UID: true, Flags: true, InternalDate: true, RFC822Size: true, ChangedSince: changedSince,
 		})
 		defer cmd.Close()
 		for {

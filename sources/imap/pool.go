@@ -23,6 +23,7 @@ type session struct {
 	uidValidity uint32
 	uidNext     goimap.UID
 	numMessages uint32
+	modSeq      uint64 // HIGHESTMODSEQ, where the server has CONDSTORE
 }
 
 // pool hands out at most cap(sem) sessions at a time, reusing idle ones
@@ -125,7 +126,7 @@ func (s *session) open(ctx context.Context, mailbox string, readOnly bool) error
 	var data *goimap.SelectData
 	err := s.Do(ctx, func() error {
 		var err error
-		data, err = s.Select(mailbox, &goimap.SelectOptions{ReadOnly: readOnly}).Wait()
+		data, err = s.Select(mailbox, &goimap.SelectOptions{ReadOnly: readOnly, CondStore: s.Caps().Has(goimap.CapCondStore)}).Wait()
 		return err
 	})
 	if err != nil {
@@ -133,5 +134,6 @@ func (s *session) open(ctx context.Context, mailbox string, readOnly bool) error
 	}
 	s.mailbox, s.readOnly = mailbox, readOnly
 	s.uidValidity, s.uidNext, s.numMessages = data.UIDValidity, data.UIDNext, data.NumMessages
+	s.modSeq = data.HighestModSeq
 	return nil
 }

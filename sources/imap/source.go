@@ -50,10 +50,17 @@ type Options struct {
 type HighWater struct {
 	UIDValidity uint32
 	UID         uint32
+	// ModSeq, if not zero, is the mailbox's HIGHESTMODSEQ at the mark: on
+	// a CONDSTORE server List then also reports older messages whose
+	// flags changed since (FETCH CHANGEDSINCE), for --sync-flags.
+	ModSeq uint64
 }
 
 // boxStatus is what EXAMINE said about a mailbox.
-type boxStatus struct{ uidValidity, uidNext uint32 }
+type boxStatus struct {
+	uidValidity, uidNext uint32
+	modSeq               uint64
+}
 
 // Source is an IMAP account seen as a mailferry source. Use New or
 // NewSource.
@@ -206,6 +213,17 @@ var _ sources.Incremental = (*Source)(nil)
 func (s *Source) SetSince(marks map[string]sources.Mark) {
 	s.opts.Since = make(map[string]HighWater, len(marks))
 	for name, m := range marks {
-		s.opts.Since[name] = HighWater{UIDValidity: m.UIDValidity, UID: m.UID}
+		s.opts.Since[name] = HighWater{UIDValidity: m.UIDValidity, UID: m.UID, ModSeq: m.ModSeq}
 	}
+}
+
+var _ sources.ModSeqer = (*Source)(nil)
+
+// HighestModSeq implements sources.ModSeqer: the mailbox's HIGHESTMODSEQ
+// when List examined it (0, false without CONDSTORE).
+func (s *Source) HighestModSeq(mailbox string) (uint64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.status[normName(mailbox)]
+	return st.modSeq, ok && st.modSeq > 0
 }
