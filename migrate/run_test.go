@@ -385,3 +385,34 @@ func TestRunMapsFoldersByRole(t *testing.T) {
 		t.Errorf("subscribed = %v, want %v", r.store.Subscribed, want)
 	}
 }
+
+// TestRunMalformedMessages carries messages that break the rules across
+// byte for byte: no header/body separator, NUL bytes, a 2 MB header
+// line, invalid UTF-8 in headers, no Date, bare LF, no final newline.
+func TestRunMalformedMessages(t *testing.T) {
+	msgs := []memsource.Message{
+		{Raw: []byte("Subject: no separator, header only\r\nX-A: b")},
+		{Raw: []byte("Subject: nul\r\n\r\nbefore\x00after\r\n")},
+		{Raw: append(append([]byte("X-Long: "), bytes.Repeat([]byte("h"), 2<<20)...), "\r\nSubject: long header\r\n\r\nbody\r\n"...)},
+		{Raw: []byte("Subject: \xff\xfe\xc3(\r\nFrom: \x80\x81 <x@y>\r\n\r\nbody\r\n")},
+		{Raw: []byte("Subject: no date at all\r\n\r\nbody")},
+		{Raw: []byte("")},
+		{Raw: []byte("\r\n\r\njust a body\r\n")},
+	}
+	r := newRig(t, msgs...)
+	now := time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC)
+	sum, err := r.run(Options{Now: func() time.Time { return now }})
+	if err != nil || !sum.OK() || sum.Copied != int64(len(msgs)) {
+		t.Fatalf("Run() = %+v, %v; want every malformed message copied", sum, err)
+	}
+	r.exactlyOnce(msgs)
+	for i, s := range r.store.Mailbox("INBOX") {
+		if i == 4 && !s.Msg.Date.Equal(now) {
+			t.Errorf("message without Date: INTERNALDATE = %v, want the time of transfer %v", s.Msg.Date, now)
+		}
+	}
+	// A rerun recognises them all.
+	if sum, err := r.run(Options{}); err != nil || sum.Copied != 0 {
+		t.Errorf("rerun copied %d, %v; want 0", sum.Copied, err)
+	}
+}
