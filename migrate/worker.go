@@ -12,11 +12,6 @@ import (
 	"github.com/mailferry/mailferry/sources"
 )
 
-// maxHeaderPeek bounds how much of a message is looked at before it is
-// sent: dates, flags and identity come from the first maxHeaderPeek
-// bytes of the header.
-const maxHeaderPeek = 256 << 10
-
 // worker copies messages over one target session.
 type worker struct {
 	e      *engine
@@ -27,7 +22,7 @@ type worker struct {
 }
 
 func newWorker(e *engine) *worker {
-	return &worker{e: e, br: bufio.NewReaderSize(nil, maxHeaderPeek), spool: newSpool(e.opts.SpoolDir)}
+	return &worker{e: e, br: bufio.NewReaderSize(nil, mailhdr.MaxPeek), spool: newSpool(e.opts.SpoolDir)}
 }
 
 // errors that steer the retry loop
@@ -148,7 +143,7 @@ func (w *worker) try(ctx context.Context, st *mailboxState, m sources.Message, f
 // already holds an unaccounted copy.
 func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, sr *sourceReader, forceSpool bool) error {
 	w.br.Reset(sr)
-	w.header = append(w.header[:0], peekHeader(w.br)...)
+	w.header = append(w.header[:0], mailhdr.Peek(w.br)...)
 	if sr.err != nil {
 		return sourceError{sr.err}
 	}
@@ -214,22 +209,6 @@ func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, 
 	w.e.job.Stats.Copied.Add(1)
 	w.e.emit(Event{Kind: EventCopied, Mailbox: m.Mailbox, Target: st.plan.dst, Message: m})
 	return nil
-}
-
-// peekHeader returns the message's header section (at most
-// maxHeaderPeek bytes) without consuming it.
-func peekHeader(br *bufio.Reader) []byte {
-	n := 4096
-	for {
-		b, err := br.Peek(n)
-		if end := mailhdr.HeaderEnd(b); end >= 0 {
-			return b[:end]
-		}
-		if err != nil || n >= br.Size() {
-			return b
-		}
-		n = min(n*4, br.Size())
-	}
 }
 
 func addFlag(flags []string, f string) []string {

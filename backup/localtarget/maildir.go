@@ -160,7 +160,7 @@ func fileIdentity(path string, br *bufio.Reader) (string, error) {
 		return "", err
 	}
 	br.Reset(f)
-	header := peekHeader(br)
+	header := mailhdr.Peek(br)
 	_, _, fields := srcmaildir.ParseName(filepath.Base(path))
 	size := int64(-1)
 	if s, err := strconv.ParseInt(fields["S"], 10, 64); err == nil && s == fi.Size() {
@@ -174,22 +174,6 @@ func fileIdentity(path string, br *bufio.Reader) (string, error) {
 		}
 	}
 	return mailhdr.Identity(size, header), nil
-}
-
-// peekHeader returns the header section (at most maxHeader bytes)
-// without consuming it, as the engine sees it.
-func peekHeader(br *bufio.Reader) []byte {
-	n := 4096
-	for {
-		b, err := br.Peek(n)
-		if end := mailhdr.HeaderEnd(b); end >= 0 {
-			return b[:end]
-		}
-		if err != nil || n >= br.Size() {
-			return b
-		}
-		n = min(n*4, br.Size())
-	}
 }
 
 // crlfSize reads r to the end and returns its size with every bare LF

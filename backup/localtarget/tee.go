@@ -10,7 +10,7 @@ import (
 
 // maxHeader bounds the header kept to compute a message's identity, as
 // the engine bounds its own peek.
-const maxHeader = 256 << 10
+const maxHeader = mailhdr.MaxPeek
 
 // received watches the bytes of a message on their way to the disk: it
 // counts and hashes them and keeps the header for the identity.

@@ -1,6 +1,7 @@
 package mailhdr
 
 import (
+	"bufio"
 	"bytes"
 	"strings"
 )
@@ -81,4 +82,26 @@ func Get(fields []Field, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// MaxPeek is how much of a message mailferry looks at before sending it:
+// dates, flags and identity come from the header within these bytes. A
+// bufio.Reader of this size serves Peek.
+const MaxPeek = 256 << 10
+
+// Peek returns the header section at the start of br (at most br's
+// buffer size) without consuming it. The slice is valid until the next
+// read from br.
+func Peek(br *bufio.Reader) []byte {
+	n := min(4096, br.Size())
+	for {
+		b, err := br.Peek(n)
+		if end := HeaderEnd(b); end >= 0 {
+			return b[:end]
+		}
+		if err != nil || n >= br.Size() {
+			return b
+		}
+		n = min(n*4, br.Size())
+	}
 }
