@@ -111,7 +111,7 @@ func runBackup(ctx context.Context, g *globals, o backupOptions, src, dst string
 func (o backupOptions) job(src, dst string) (*jobfile.Job, error) {
 	d, err := endpoint.Parse(dst)
 	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", dst, err)
+		return nil, fmt.Errorf("target: %w", err)
 	}
 	if !d.IsLocal() {
 		return nil, withHint(fmt.Errorf("%s: backups and archives are written to local storage", d),
