@@ -131,7 +131,7 @@ func (o backupOptions) job(src, dst string) (*jobfile.Job, error) {
 	}
 	s, err := endpoint.Parse(src)
 	if err != nil {
-		return nil, fmt.Errorf("source %q: %w", src, err)
+		return nil, fmt.Errorf("source: %w", err)
 	}
 	if s.IsPOP3() && j.OlderThan > 0 {
 		return nil, withHint(fmt.Errorf("%s: a POP3 server does not tell message dates before download, so --older-than cannot pick old mail", s),
