@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // env is what every case needs.
@@ -144,7 +143,3 @@ func title(what string, c *seeded, n int) string {
 	return fmt.Sprintf("%s, %s: %s", what, c.spec.name, c.describe())
 }
 
-// toolName shortens a tool's path for rows.
-func toolName(path string) string {
-	return strings.TrimSuffix(filepath.Base(path), ".py")
-}
