@@ -142,4 +142,3 @@ func title(what string, c *seeded, n int) string {
 	}
 	return fmt.Sprintf("%s, %s: %s", what, c.spec.name, c.describe())
 }
-
