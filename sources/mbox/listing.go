@@ -145,6 +145,12 @@ func (s *Source) fromIndex(ctx context.Context, st *stream, path string, id file
 // be read from the start: the new mail changes the variant detected, or
 // the last message is no longer where it was.
 func (s *Source) scanAppended(ctx context.Context, st *stream, h indexHeader, old []entry) (*listing, error) {
+	if len(old) == 1 {
+		// The last message is the first: its "From " line, which may have
+		// been cut short, decides whether the file's From lines carry
+		// dates (h.strict). Read the (one-message) file from the start.
+		return nil, nil
+	}
 	last := old[len(old)-1]
 	r, err := st.readerAt(last.fromOff)
 	if err != nil {
