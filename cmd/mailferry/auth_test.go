@@ -91,3 +91,27 @@ func TestAuthProviders(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthLoginClientFromJobFile(t *testing.T) {
+	dir := t.TempDir()
+	jobs := filepath.Join(dir, "jobs.yaml")
+	os.WriteFile(jobs, []byte(`jobs:
+  - name: carol
+    source: imaps://carol@old.example.com
+    source_password_env: OLD_PW
+    target: imaps://carol@contoso.com?provider=microsoft365
+    target_oauth_client_id: job-client-id
+`), 0o600)
+	t.Setenv("MAILFERRY_OAUTH_CLIENT_ID", "")
+	var out, errOut bytes.Buffer
+	g := &globals{state: filepath.Join(dir, "state.db"), stdout: &out, stderr: &errOut}
+	o := authOptions{provider: "microsoft", user: "carol@contoso.com", jobFile: jobs, job: "carol", issuer: fakeMicrosoft(t),
+		sleep: func(context.Context, time.Duration) error { return nil }}
+	if err := runAuthLogin(context.Background(), g, o); err != nil {
+		t.Fatalf("runAuthLogin(--job-file) = %v", err)
+	}
+	l, err := (&oauth.Store{Dir: filepath.Join(dir, "oauth")}).Load("microsoft", "carol@contoso.com")
+	if err != nil || l.ClientID != "job-client-id" {
+		t.Fatalf("stored login = %+v, %v; want the job file's client id", l, err)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mailferry/mailferry/internal/endpoint"
+	"github.com/mailferry/mailferry/internal/jobfile"
 	"net/http"
 	"os"
 	"strings"
@@ -24,6 +26,7 @@ type authOptions struct {
 	clientID         string
 	clientSecretFile string
 	device           bool
+	jobFile, job     string // take the client id and secret from a job of a job file
 
 	// Tests replace the issuer's endpoints and the HTTP client.
 	issuer *oauth.Issuer
@@ -80,6 +83,8 @@ MAILFERRY_OAUTH_CLIENT_SECRET.`,
 	f.StringVar(&o.user, "user", "", "the account's `ADDRESS`, as in the endpoint URL")
 	f.StringVar(&o.clientID, "client-id", "", "the registered application's client `ID` (default $MAILFERRY_OAUTH_CLIENT_ID)")
 	f.StringVar(&o.clientSecretFile, "client-secret-file", "", "read the application's client secret from `FILE` (default $MAILFERRY_OAUTH_CLIENT_SECRET)")
+	f.StringVar(&o.jobFile, "job-file", "", "take the client id and secret variable from a job of `FILE` (its oauth_client_id and oauth_client_secret_env keys)")
+	f.StringVar(&o.job, "job", "", "the job of --job-file, `NAME`; the side whose user is --user is used")
 	f.BoolVar(&o.device, "device", false, "use the device code flow even for Google (needs a \"TVs and limited input\" client; Google refuses it for mail scopes)")
 	return cmd
 }
@@ -143,12 +148,16 @@ func runAuthLogin(ctx context.Context, g *globals, o authOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
-	client := oauth.Client{ID: firstNonEmpty(o.clientID, os.Getenv(runner.EnvClientID))}
+	fromJob, secretEnv, err := o.jobClient()
+	if err != nil {
+		return usageError(err)
+	}
+	client := oauth.Client{ID: firstNonEmpty(o.clientID, fromJob, os.Getenv(runner.EnvClientID))}
 	if client.ID == "" {
 		return usageError(withHint(errors.New("auth: no client id"),
 			"register an application with "+is.Name+" (see the README), then pass --client-id or set "+runner.EnvClientID))
 	}
-	client.Secret = os.Getenv(runner.EnvClientSecret)
+	client.Secret = os.Getenv(firstNonEmpty(secretEnv, runner.EnvClientSecret))
 	if o.clientSecretFile != "" {
 		b, err := os.ReadFile(o.clientSecretFile)
 		if err != nil {
@@ -237,4 +246,30 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// jobClient reads the client id and the secret's variable from the job
+// named by --job-file and --job: from the side whose user is --user, else
+// the target's.
+func (o authOptions) jobClient() (id, secretEnv string, err error) {
+	if o.jobFile == "" {
+		return "", "", nil
+	}
+	f, err := jobfile.Load(o.jobFile)
+	if err != nil {
+		return "", "", err
+	}
+	name := o.job
+	if name == "" && len(f.Jobs) == 1 {
+		name = f.Jobs[0].Name
+	}
+	j, err := f.Job(name)
+	if err != nil {
+		return "", "", err
+	}
+	side := j.TargetAuth
+	if src, err := endpoint.Parse(j.Source); err == nil && strings.EqualFold(src.User, o.user) {
+		side = j.SourceAuth
+	}
+	return side.ClientID, side.ClientSecretEnv, nil
 }
