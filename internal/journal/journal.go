@@ -43,13 +43,6 @@ type Journal struct {
 	lastFlush time.Time
 }
 
-// Batching: Queue commits when this many entries wait, or when the
-// oldest waiting entry is this old.
-const (
-	batchSize = 256
-	batchAge  = 250 * time.Millisecond
-)
-
 const schema = `
 CREATE TABLE IF NOT EXISTS copied (
 	job         TEXT NOT NULL,
@@ -130,47 +123,6 @@ func (j *Journal) Close() error {
 		err = cerr
 	}
 	return err
-}
-
-// Queue records an entry, committing it together with others in one
-// transaction a little later (see Flush). An entry that is lost in a
-// crash before its commit costs nothing but time: the engine finds the
-// copy on the target on the next run. Whatever must be durable before
-// an irreversible step (deleting from the source, counting identities)
-// is committed with Flush first.
-func (j *Journal) Queue(ctx context.Context, e Entry) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if len(j.queue) == 0 {
-		j.lastFlush = time.Now()
-	}
-	if e.At.IsZero() {
-		e.At = time.Now()
-	}
-	j.queue = append(j.queue, e)
-	if len(j.queue) >= batchSize || time.Since(j.lastFlush) >= batchAge {
-		return j.flushLocked(ctx)
-	}
-	return nil
-}
-
-// Flush commits every queued entry.
-func (j *Journal) Flush(ctx context.Context) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.flushLocked(ctx)
-}
-
-func (j *Journal) flushLocked(ctx context.Context) error {
-	if len(j.queue) == 0 {
-		return nil
-	}
-	if err := j.Record(context.WithoutCancel(ctx), j.queue...); err != nil {
-		return err
-	}
-	j.queue = j.queue[:0]
-	j.lastFlush = time.Now()
-	return nil
 }
 
 // Copied returns the entries of one source mailbox of a job, by SrcID,
@@ -278,85 +230,6 @@ func (j *Journal) SetFlags(ctx context.Context, job, srcMailbox, srcID, flags st
 	}
 	_, err := j.db.ExecContext(ctx, `UPDATE copied SET flags = ? WHERE job = ? AND src_mailbox = ? AND src_id = ?`,
 		flags, job, srcMailbox, srcID)
-	if err != nil {
-		return fmt.Errorf("writing state: %w", err)
-	}
-	return nil
-}
-
-// Validity returns the UIDVALIDITY last seen for a job's source mailbox.
-func (j *Journal) Validity(ctx context.Context, job, srcMailbox string) (uint32, bool, error) {
-	var v uint32
-	err := j.db.QueryRowContext(ctx, `SELECT uidvalidity FROM folders WHERE job = ? AND src_mailbox = ?`, job, srcMailbox).Scan(&v)
-	if err == sql.ErrNoRows {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("reading state: %w", err)
-	}
-	return v, true, nil
-}
-
-// SetValidity records the UIDVALIDITY of a job's source mailbox.
-func (j *Journal) SetValidity(ctx context.Context, job, srcMailbox string, v uint32) error {
-	_, err := j.db.ExecContext(ctx, `INSERT INTO folders (job, src_mailbox, uidvalidity, high_uid) VALUES (?, ?, ?, 0)
-		ON CONFLICT (job, src_mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, high_uid = 0, modseq = 0`, job, srcMailbox, v)
-	if err != nil {
-		return fmt.Errorf("writing state: %w", err)
-	}
-	return nil
-}
-
-// Forget drops every entry of a job's source mailbox, whose message IDs
-// are no longer valid (the mailbox's UIDVALIDITY changed). The copies
-// stay on the target and are recognised there by identity.
-func (j *Journal) Forget(ctx context.Context, job, srcMailbox string) (int64, error) {
-	if err := j.Flush(ctx); err != nil {
-		return 0, err
-	}
-	res, err := j.db.ExecContext(ctx, `DELETE FROM copied WHERE job = ? AND src_mailbox = ?`, job, srcMailbox)
-	if err != nil {
-		return 0, fmt.Errorf("writing state: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n, nil
-}
-
-// Mark is a source mailbox's high-water mark.
-type Mark struct {
-	UIDValidity, UID uint32
-	ModSeq           uint64 // HIGHESTMODSEQ at the mark, 0 if unknown
-}
-
-// Marks returns a job's high-water marks by source mailbox.
-func (j *Journal) Marks(ctx context.Context, job string) (map[string]Mark, error) {
-	rows, err := j.db.QueryContext(ctx, `SELECT src_mailbox, uidvalidity, high_uid, modseq FROM folders WHERE job = ? AND high_uid > 0`, job)
-	if err != nil {
-		return nil, fmt.Errorf("reading state: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]Mark{}
-	for rows.Next() {
-		var mb string
-		var m Mark
-		if err := rows.Scan(&mb, &m.UIDValidity, &m.UID, &m.ModSeq); err != nil {
-			return nil, fmt.Errorf("reading state: %w", err)
-		}
-		out[mb] = m
-	}
-	return out, rows.Err()
-}
-
-// SetMark records that every message of a job's source mailbox up to
-// m.UID (under m.UIDValidity, and flag changes up to m.ModSeq) is dealt
-// with.
-func (j *Journal) SetMark(ctx context.Context, job, srcMailbox string, m Mark) error {
-	if err := j.Flush(ctx); err != nil {
-		return err
-	}
-	_, err := j.db.ExecContext(ctx, `INSERT INTO folders (job, src_mailbox, uidvalidity, high_uid, modseq) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (job, src_mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, high_uid = excluded.high_uid, modseq = excluded.modseq`,
-		job, srcMailbox, m.UIDValidity, m.UID, m.ModSeq)
 	if err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
