@@ -314,34 +314,3 @@ func flagKey(flags []string) string {
 	slices.Sort(f)
 	return strings.Join(slices.Compact(f), " ")
 }
-
-// checkValidity compares the source mailbox's UIDVALIDITY with the one
-// the journal saw. After a change the mailbox's entries are forgotten:
-// its messages have new IDs, and the copies already on the target are
-// recognised by identity instead.
-func (e *engine) checkValidity(ctx context.Context, mb *mailboxPlan) error {
-	uv, ok := e.src.(sources.UIDValidator)
-	if !ok || e.opts.DryRun {
-		return nil
-	}
-	validity, _, ok := uv.MailboxStatus(mb.src)
-	if !ok {
-		return nil
-	}
-	old, known, err := e.job.Journal.Validity(ctx, e.job.Name, mb.src)
-	if err != nil {
-		return err
-	}
-	if known && old == validity {
-		return nil
-	}
-	if known {
-		n, err := e.job.Journal.Forget(ctx, e.job.Name, mb.src)
-		if err != nil {
-			return err
-		}
-		e.emit(Event{Kind: EventValidity, Mailbox: mb.src, Count: int(n),
-			Err: fmt.Errorf("UIDVALIDITY of %s changed from %d to %d: the %d copies made before are recognised by their headers instead", mb.src, old, validity, n)})
-	}
-	return e.job.Journal.SetValidity(ctx, e.job.Name, mb.src, validity)
-}
