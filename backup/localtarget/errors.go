@@ -1,34 +1,12 @@
 package localtarget
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"syscall"
-
-	"github.com/mailferry/mailferry/sources"
+	bmaildir "github.com/mailferry/mailferry/backup/maildir"
 )
 
-// fsError wraps a file system error (which names its path) with what
-// was being done. A full disk, an exceeded quota, a read-only file
-// system or a refused permission will not go away by retrying, so those
-// are Permanent and say what to do.
-func fsError(what string, err error) error {
-	var hint string
-	switch {
-	case errors.Is(err, syscall.ENOSPC):
-		hint = "the disk is full: free some space and run again"
-	case errors.Is(err, syscall.EDQUOT):
-		hint = "the disk quota is exceeded: free some space and run again"
-	case errors.Is(err, syscall.EROFS):
-		hint = "the file system is read-only: choose a writable backup directory"
-	case errors.Is(err, fs.ErrPermission):
-		hint = "permission denied: check the owner and mode of the backup directory"
-	default:
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return sources.Permanent(fmt.Errorf("%s: %w (%s)", what, err, hint))
-}
+// fsError wraps a file system error with what was being done; see
+// maildir.FSError.
+func fsError(what string, err error) error { return bmaildir.FSError(what, err) }
 
 // faultWriter runs the Fault hook before each write to a file.
 type faultWriter struct {

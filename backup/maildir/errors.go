@@ -9,11 +9,14 @@ import (
 	"github.com/mailferry/mailferry/sources"
 )
 
-// fsError wraps a file system error (which names its path) with what
-// was being done. A full disk, a read-only file system or a refused
-// permission will not go away by retrying, so those are Permanent and
-// say what to do.
-func fsError(what string, err error) error {
+// fsError is FSError for this package's own operations.
+func fsError(what string, err error) error { return FSError("maildir: "+what, err) }
+
+// FSError wraps a file system error (which names its path) with what
+// was being done. A full disk, an exceeded quota, a read-only file
+// system or a refused permission will not go away by retrying, so those
+// are sources.Permanent and say what to do. Every local store uses it.
+func FSError(what string, err error) error {
 	var hint string
 	switch {
 	case errors.Is(err, syscall.ENOSPC):
@@ -25,9 +28,9 @@ func fsError(what string, err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		hint = "permission denied: check the owner and mode of the backup directory"
 	default:
-		return fmt.Errorf("maildir: %s: %w", what, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	return sources.Permanent(fmt.Errorf("maildir: %s: %w (%s)", what, err, hint))
+	return sources.Permanent(fmt.Errorf("%s: %w (%s)", what, err, hint))
 }
 
 // syncUnsupported reports whether a directory sync failed only because
