@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	bmaildir "github.com/mailferry/mailferry/backup/maildir"
 	"io"
 	"io/fs"
 	"os"
@@ -282,27 +283,5 @@ var yearDirMbox = regexp.MustCompile(`^([0-9]{4})\.sbd$`)
 
 func (b *mboxBackend) years() ([]string, error) { return yearsIn(b.root, yearDirMbox) }
 
-// mkdirs creates dir and its missing parents with mode 0700, syncing
-// each parent so that the new entries survive a crash.
-func mkdirs(dir string) error {
-	fi, err := os.Stat(dir)
-	if err == nil {
-		if !fi.IsDir() {
-			return &fs.PathError{Op: "mkdir", Path: dir, Err: errors.New("exists and is not a directory")}
-		}
-		return nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	parent := filepath.Dir(dir)
-	if parent != dir {
-		if err := mkdirs(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return manifest.SyncDir(parent)
-}
+// mkdirs creates dir and its missing parents; see bmaildir.MkdirAll.
+func mkdirs(dir string) error { return bmaildir.MkdirAll(dir) }

@@ -118,7 +118,11 @@ func (s *Store) folder(mailbox string) (string, error) {
 
 // mkdirs creates dir and its missing parents with mode 0700, syncing
 // each parent so that the new entries survive a crash.
-func mkdirs(dir string) error {
+func mkdirs(dir string) error { return MkdirAll(dir) }
+
+// MkdirAll creates dir and its missing parents with mode 0700 (mail is
+// private), syncing each parent so that the new entries survive a crash.
+func MkdirAll(dir string) error {
 	fi, err := os.Stat(dir)
 	if err == nil {
 		if !fi.IsDir() {
@@ -131,7 +135,7 @@ func mkdirs(dir string) error {
 	}
 	parent := filepath.Dir(dir)
 	if parent != dir {
-		if err := mkdirs(parent); err != nil {
+		if err := MkdirAll(parent); err != nil {
 			return err
 		}
 	}
