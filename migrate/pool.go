@@ -92,29 +92,45 @@ func (p *workerPool) run(ctx context.Context, plan []*mailboxPlan) error {
 		}
 		return nil
 	}
+	// Source folders that land in the same target mailbox go to the same
+	// session, one after the other: two sessions indexing and appending
+	// to one mailbox at once could take each other's fresh copies for
+	// copies that were already there.
+	var groups [][]*mailboxPlan
+	byDst := map[string]int{}
+	for _, mb := range plan {
+		if i, ok := byDst[mb.dst]; ok {
+			groups[i] = append(groups[i], mb)
+			continue
+		}
+		byDst[mb.dst] = len(groups)
+		groups = append(groups, []*mailboxPlan{mb})
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	boxes := make(chan *mailboxPlan)
+	boxes := make(chan []*mailboxPlan)
 	var wg sync.WaitGroup
 	for _, w := range p.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for mb := range boxes {
-				if err := p.mailbox(ctx, mb, []*worker{w}); err != nil {
-					cancel(err)
-					return
+			for group := range boxes {
+				for _, mb := range group {
+					if err := p.mailbox(ctx, mb, []*worker{w}); err != nil {
+						cancel(err)
+						return
+					}
 				}
 			}
 		}()
 	}
 feed:
-	for _, mb := range plan {
+	for _, group := range groups {
 		if p.e.draining() {
 			break
 		}
 		select {
-		case boxes <- mb:
+		case boxes <- group:
 		case <-ctx.Done():
 			break feed
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -414,5 +415,52 @@ func TestRunMalformedMessages(t *testing.T) {
 	// A rerun recognises them all.
 	if sum, err := r.run(Options{}); err != nil || sum.Copied != 0 {
 		t.Errorf("rerun copied %d, %v; want 0", sum.Copied, err)
+	}
+}
+
+// TestRunFoldersIntoOneMailboxInParallel sends two source folders that
+// hold the same message into one target mailbox, with several sessions:
+// both copies must arrive (no session may take the other's fresh copy
+// for one that was already there).
+func TestRunFoldersIntoOneMailboxInParallel(t *testing.T) {
+	same := []byte("Subject: in both folders\r\nMessage-ID: <same@x>\r\n\r\nhi\r\n")
+	// A is slow to confirm its appends; C is quick, so the session that
+	// did C moves on to B while A's copies are stored but not journaled.
+	var msgs []memsource.Message
+	for _, mb := range []string{"A", "C", "B"} {
+		for i := 0; i < 20; i++ {
+			raw := same
+			if mb == "C" {
+				raw = []byte(fmt.Sprintf("Subject: c%d\r\n\r\nx\r\n", i))
+			}
+			msgs = append(msgs, memsource.Message{Mailbox: mb, Raw: raw})
+		}
+	}
+	for run := 0; run < 3; run++ {
+		r := newRig(t, msgs...)
+		r.store.AfterStore = func(mailbox string) {
+			if mailbox == "AB" {
+				time.Sleep(2 * time.Millisecond)
+			}
+		}
+		r.box.Concurrent = true
+		r.box.Folders = []sources.Mailbox{{Name: "A"}, {Name: "B"}, {Name: "C"}}
+		j, _ := journal.Open(r.state)
+		job := &Job{Name: "test", OpenSource: func(context.Context) (sources.Source, error) { return r.box.Session(), nil },
+			Target: r.store.Dialer(), Journal: j, Options: Options{Connections: 2, Backoff: time.Millisecond,
+				MapMailbox: func(ref MailboxRef) (string, bool) {
+					if ref.Name == "C" {
+						return "C", false
+					}
+					return "AB", false
+				}}}
+		_, err := Run(context.Background(), job)
+		j.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(r.store.Mailbox("AB")); got != 40 {
+			t.Fatalf("run %d: target AB holds %d messages, want 40", run, got)
+		}
 	}
 }

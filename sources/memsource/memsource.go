@@ -45,6 +45,9 @@ type Box struct {
 	// Folders, if set, is what Mailboxes reports (the folder tree with
 	// roles and subscriptions), making the source a sources.Mailboxer.
 	Folders []sources.Mailbox
+	// Concurrent makes Session's sources sources.ConcurrentOpeners, so
+	// the engine reads them over several sessions at once.
+	Concurrent bool
 	// Validity, if non-zero, is reported as every mailbox's UIDVALIDITY
 	// (sources.UIDValidator) and prefixes message IDs, like IMAP's.
 	Validity uint32
@@ -208,10 +211,24 @@ func (s FolderSource) Mailboxes(ctx context.Context) ([]sources.Mailbox, error) 
 	return append([]sources.Mailbox(nil), s.box.Folders...), nil
 }
 
-// Session returns a new session, as a Mailboxer if the box has Folders.
+// Session returns a new session, as a Mailboxer if the box has Folders,
+// and as a sources.ConcurrentOpener if Concurrent is set.
 func (b *Box) Session() sources.Source {
-	if b.Folders != nil {
+	switch {
+	case b.Folders != nil && b.Concurrent:
+		return concurrentFolders{FolderSource{b.Source()}}
+	case b.Folders != nil:
 		return FolderSource{b.Source()}
+	case b.Concurrent:
+		return concurrent{b.Source()}
 	}
 	return b.Source()
 }
+
+type concurrent struct{ *Source }
+
+func (concurrent) ConcurrentOpen() {}
+
+type concurrentFolders struct{ FolderSource }
+
+func (concurrentFolders) ConcurrentOpen() {}

@@ -34,6 +34,10 @@ type Store struct {
 	// FailDial, if set, fails the n-th dial (from 0).
 	FailDial func(n int) error
 
+	// AfterStore, if set, runs after a message is stored and before
+	// Append returns (a slow reply).
+	AfterStore func(mailbox string)
+
 	// Roles, if set, makes sessions target.SpecialUsers reporting it.
 	Roles map[string]string
 	// Created and Subscribed record EnsureMailbox and Subscribe calls.
@@ -135,7 +139,11 @@ func (t *session) Append(ctx context.Context, mailbox string, m target.Message, 
 	t.s.mu.Lock()
 	t.s.Msgs = append(t.s.Msgs, Stored{Mailbox: mailbox, Raw: buf.Bytes(), Msg: m})
 	uid := len(t.s.Msgs)
+	afterStore := t.s.AfterStore
 	t.s.mu.Unlock()
+	if afterStore != nil {
+		afterStore(mailbox)
+	}
 	if after != nil {
 		return target.Receipt{}, after
 	}
