@@ -76,6 +76,12 @@ func (t *Target) Append(ctx context.Context, mailbox string, m target.Message, r
 		}
 		var err error
 		data, err = cmd.Wait()
+		if err != nil {
+			// A server that refused the APPEND before reading the
+			// literal reads the bytes we sent as commands: the
+			// connection's state is unknown, so it is not reused.
+			c.Abort()
+		}
 		return err
 	})
 	if err == nil {
