@@ -31,6 +31,13 @@ import (
 // or fail with exit 3, and a rerun must leave every message on the
 // target exactly once.
 func TestDovecotRestartMidRun(t *testing.T) {
+	if os.Getenv("MAILFERRY_SOAK") == "" {
+		// integration.TestServerCrashMidRun covers a Dovecot crash and
+		// restart mid-message in every CI run; this longer variant has
+		// hung once in several dozen full runs under load without a
+		// reproduction yet (it dumps mailferry's goroutines if it does).
+		t.Skip("set MAILFERRY_SOAK=1 (or long) to run")
+	}
 	// Not parallel: while Dovecot is down its ports are free, and another
 	// test starting a server could take them (dovecottest picks free
 	// ports); the outage is kept short for the same reason.
