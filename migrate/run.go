@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailferry/mailferry/internal/journal"
@@ -46,14 +47,15 @@ type engine struct {
 
 	evMu sync.Mutex // serialises Events calls and Summary.Failed
 
-	srcMu      sync.RWMutex // guards src and msgs; held (exclusively unless the source is concurrent) while a message is read
-	src        sources.Source
-	msgs       map[msgKey]*sources.Message // into the latest listing
-	srcEpoch   int                         // incremented on every reopen
-	since      map[string]sources.Mark     // high-water marks given to an Incremental source
-	boxes      map[string]sources.Mailbox  // the source\'s folders, if it reports them
-	roles      map[string]string           // the target\'s special-use role -> mailbox
-	concurrent bool                        // the source is a sources.ConcurrentOpener
+	srcMu        sync.RWMutex // guards src and msgs; held (exclusively unless the source is concurrent) while a message is read
+	src          sources.Source
+	msgs         map[msgKey]*sources.Message // into the latest listing
+	srcEpoch     int                         // incremented on every reopen
+	tempFailures atomic.Int32                // messages in a row that used every attempt on temporary errors
+	since        map[string]sources.Mark     // high-water marks given to an Incremental source
+	boxes        map[string]sources.Mailbox  // the source\'s folders, if it reports them
+	roles        map[string]string           // the target\'s special-use role -> mailbox
+	concurrent   bool                        // the source is a sources.ConcurrentOpener
 }
 
 type msgKey struct{ mailbox, id string }

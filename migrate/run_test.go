@@ -464,3 +464,21 @@ func TestRunFoldersIntoOneMailboxInParallel(t *testing.T) {
 		}
 	}
 }
+
+// TestRunStopsWhenTargetKeepsFailing: a target whose every append fails
+// for a temporary reason stops the job after a few messages instead of
+// spending every message's attempts on it.
+func TestRunStopsWhenTargetKeepsFailing(t *testing.T) {
+	msgs := corpus()
+	r := newRig(t, msgs...)
+	r.store.FailAppend = func(int) (error, error) { return errors.New("server unavailable"), nil }
+	sum, err := r.run(Options{Attempts: 2})
+	if err == nil || !strings.Contains(err.Error(), "in a row") || len(sum.Failed) != maxTempFailures {
+		t.Fatalf("Run() = %d failed, %v; want a job error after %d messages", len(sum.Failed), err, maxTempFailures)
+	}
+	r.store.FailAppend = nil
+	if sum, err := r.run(Options{}); err != nil || !sum.OK() {
+		t.Fatalf("rerun = %v", err)
+	}
+	r.exactlyOnce(msgs)
+}

@@ -25,6 +25,10 @@ func newWorker(e *engine) *worker {
 	return &worker{e: e, br: bufio.NewReaderSize(nil, mailhdr.MaxPeek), spool: newSpool(e.opts.SpoolDir)}
 }
 
+// maxTempFailures is how many messages in a row may fail for temporary
+// reasons (all attempts used) before the job stops.
+const maxTempFailures = 3
+
 // errors that steer the retry loop
 var errSizeMismatch = errors.New("the source delivered a different size than it announced")
 
@@ -77,6 +81,12 @@ func (w *worker) transfer(ctx context.Context, st *mailboxState, m sources.Messa
 			}
 			w.e.fail(Failure{Mailbox: m.Mailbox, Location: m.Location, Err: err})
 			w.e.emit(Event{Kind: EventFailed, Mailbox: m.Mailbox, Target: st.plan.dst, Message: m, Err: err})
+			// A server that fails message after message for temporary
+			// reasons is down, not refusing messages: stop the job
+			// rather than spend every message's attempts on it.
+			if n := w.e.tempFailures.Add(1); n >= maxTempFailures {
+				return fmt.Errorf("%d messages in a row failed for temporary reasons, last: %w (nothing is lost: run again later)", n, err)
+			}
 			return nil
 		}
 		wait := backoff(w.e.opts.Backoff, attempt)
@@ -207,6 +217,7 @@ func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, 
 		return sources.Permanent(err)
 	}
 	w.e.job.Stats.Copied.Add(1)
+	w.e.tempFailures.Store(0)
 	w.e.emit(Event{Kind: EventCopied, Mailbox: m.Mailbox, Target: st.plan.dst, Message: m})
 	return nil
 }
