@@ -85,17 +85,7 @@ POP3 source only --older-than 0 (archive everything) is accepted.`,
 func (o *backupOptions) flags(f *pflag.FlagSet) {
 	f.StringVar(&o.srcPasswordFile, "src-password-file", "", "read the source password from `FILE`")
 	f.StringVar(&o.srcPasswordCmd, "src-password-cmd", "", "run `COMMAND` (sh -c) to print the source password")
-	f.BoolVar(&o.dryRun, "dry-run", false, "only count what would be copied; write nothing")
-	f.BoolVar(&o.skipDeleted, "skip-deleted", false, `leave out source messages flagged \Deleted`)
-	f.IntVar(&o.connections, "connections", 4, "parallel source reads, for sources that can be read in parallel")
-	f.StringArrayVar(&o.folderMap, "folder-map", nil, "store a source folder under another name, `\"SRC=DST\"` (repeatable)")
-	f.StringArrayVar(&o.include, "include", nil, "copy only source folders matching `PATTERN` (glob, repeatable)")
-	f.StringArrayVar(&o.exclude, "exclude", nil, "skip source folders matching `PATTERN` (glob, repeatable)")
-	f.StringVar(&o.targetPrefix, "target-prefix", "", "put every folder under `PREFIX` in the backup")
-	f.StringVar(&o.olderThan, "older-than", "", "only messages older than `AGE` (e.g. 365d, 12w, 2y; 0 means all)")
-	f.StringVar(&o.newerThan, "newer-than", "", "only messages newer than `AGE`")
-	f.StringVar(&o.maxSize, "max-size", "", "skip messages larger than `SIZE` (e.g. 35MB)")
-	f.StringVar(&o.report, "report", "", "write a JSON report of the run to `FILE`")
+	addSelectionFlags(f, &o.migrateOptions, "in the backup")
 }
 
 func runBackup(ctx context.Context, g *globals, o backupOptions, src, dst string) error {

@@ -8,6 +8,7 @@ import (
 	"github.com/mailferry/mailferry/internal/endpoint"
 	"github.com/mailferry/mailferry/internal/jobfile"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // migrateOptions are the flags of "mailferry migrate".
@@ -58,20 +59,10 @@ func addMigrateFlags(cmd *cobra.Command, o *migrateOptions) {
 	f.StringVar(&o.dstPasswordFile, "dst-password-file", "", "read the target password from `FILE`")
 	f.StringVar(&o.srcPasswordCmd, "src-password-cmd", "", "run `COMMAND` (sh -c) to print the source password, e.g. \"pass show mail/old\"")
 	f.StringVar(&o.dstPasswordCmd, "dst-password-cmd", "", "run `COMMAND` (sh -c) to print the target password")
-	f.BoolVar(&o.dryRun, "dry-run", false, "only count what would be copied; write nothing")
 	f.BoolVar(&o.deleteSource, "delete-source", false, "delete each message from the source once the target has confirmed its copy")
 	f.BoolVar(&o.markSeen, "mark-seen", false, `mark every copied message \Seen (read)`)
-	f.BoolVar(&o.skipDeleted, "skip-deleted", false, `leave out source messages flagged \Deleted`)
 	f.BoolVar(&o.syncFlags, "sync-flags", false, "bring flag changes on the source across to messages copied by earlier runs")
-	f.IntVar(&o.connections, "connections", 4, "parallel target connections, for sources that can be read in parallel")
-	f.StringArrayVar(&o.folderMap, "folder-map", nil, "map a source folder to a target folder, `\"SRC=DST\"` (repeatable)")
-	f.StringArrayVar(&o.include, "include", nil, "copy only source folders matching `PATTERN` (glob, repeatable)")
-	f.StringArrayVar(&o.exclude, "exclude", nil, "skip source folders matching `PATTERN` (glob, repeatable)")
-	f.StringVar(&o.targetPrefix, "target-prefix", "", "put every folder under `PREFIX` on the target, e.g. Imported/")
-	f.StringVar(&o.olderThan, "older-than", "", "only messages older than `AGE` (e.g. 365d, 12w, 2y)")
-	f.StringVar(&o.newerThan, "newer-than", "", "only messages newer than `AGE`")
-	f.StringVar(&o.maxSize, "max-size", "", "skip messages larger than `SIZE` (e.g. 35MB)")
-	f.StringVar(&o.report, "report", "", "write a JSON report of the run to `FILE`")
+	addSelectionFlags(f, o, "on the target")
 }
 
 func runMigrate(ctx context.Context, g *globals, o migrateOptions, src, dst string) error {
@@ -125,4 +116,21 @@ func (o migrateOptions) job(src, dst string) (*jobfile.Job, error) {
 		}
 	}
 	return j, nil
+}
+
+// addSelectionFlags registers the flags that choose what a run copies
+// and how, shared by migrate, batch, backup and archive; where says
+// where the copies go ("on the target", "in the backup").
+func addSelectionFlags(f *pflag.FlagSet, o *migrateOptions, where string) {
+	f.BoolVar(&o.dryRun, "dry-run", false, "only count what would be copied; write nothing")
+	f.BoolVar(&o.skipDeleted, "skip-deleted", false, `leave out source messages flagged \Deleted`)
+	f.IntVar(&o.connections, "connections", 4, "parallel connections, for sources that can be read in parallel")
+	f.StringArrayVar(&o.folderMap, "folder-map", nil, "put a source folder under another name "+where+", `\"SRC=DST\"` (repeatable)")
+	f.StringArrayVar(&o.include, "include", nil, "copy only source folders matching `PATTERN` (glob, repeatable)")
+	f.StringArrayVar(&o.exclude, "exclude", nil, "skip source folders matching `PATTERN` (glob, repeatable)")
+	f.StringVar(&o.targetPrefix, "target-prefix", "", "put every folder under `PREFIX` "+where+", e.g. Imported/")
+	f.StringVar(&o.olderThan, "older-than", "", "only messages older than `AGE` (e.g. 365d, 12w, 2y; 0 means all)")
+	f.StringVar(&o.newerThan, "newer-than", "", "only messages newer than `AGE`")
+	f.StringVar(&o.maxSize, "max-size", "", "skip messages larger than `SIZE` (e.g. 35MB)")
+	f.StringVar(&o.report, "report", "", "write a JSON report of the run to `FILE`")
 }
