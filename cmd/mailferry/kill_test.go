@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -132,9 +133,14 @@ func TestKillAndRerun(t *testing.T) {
 }
 
 // limitedBuffer keeps the last 64 KiB of a child's output.
-type limitedBuffer struct{ b []byte }
+type limitedBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
 
 func (l *limitedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.b = append(l.b, p...)
 	if len(l.b) > 64<<10 {
 		l.b = l.b[len(l.b)-64<<10:]
@@ -142,7 +148,11 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (l *limitedBuffer) String() string { return string(l.b) }
+func (l *limitedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.b)
+}
 
 // TestSigtermDrains sends SIGTERM mid-run: mailferry finishes the
 // message in flight, journals it, exits 130, and a rerun completes.
@@ -155,7 +165,7 @@ func TestSigtermDrains(t *testing.T) {
 	imap, _ := imaptest.NewServer(t)
 	state := filepath.Join(t.TempDir(), "state.db")
 	env := []string{"MAILFERRY_SRC_PASSWORD=pw", "MAILFERRY_DST_PASSWORD=" + imaptest.Password}
-	args := []string{"migrate", "--state", state, "--progress", "none",
+	args := []string{"migrate", "--state", state, "--progress", "plain", "--progress-interval", "1h",
 		"pop3://alice@" + pop.Addr() + "?tls=none", "imap://" + imaptest.Username + "@" + imap + "?tls=none"}
 	cmd := mailferryCmd(t, env, args...)
 	out := &limitedBuffer{}
@@ -163,7 +173,14 @@ func TestSigtermDrains(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(150 * time.Millisecond)
+	// Signal once the transfer has started (the plan is printed): the
+	// handler is installed and most messages are still to come.
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), "plan:"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no plan printed:\n%s", out)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	err := cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != exitSignal {
