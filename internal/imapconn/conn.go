@@ -22,6 +22,7 @@ type Conn struct {
 
 	cfg  Config
 	raw  *idleConn
+	pc   *pauseConn // what go-imap reads and writes; see Raw
 	caps imap.CapSet
 }
 

@@ -74,22 +74,19 @@ func (c *Conn) open(ctx context.Context) error {
 		if err := tlsConn.HandshakeContext(ctx); err != nil {
 			return tlsError(cfg, err)
 		}
-		c.Client = imapclient.New(tlsConn, opts)
+		c.pc = newPauseConn(tlsConn, c.raw, nil)
 	case StartTLS:
-		client, err := imapclient.NewStartTLS(c.raw, opts)
+		tlsConn, greeting, err := c.startTLS(ctx, opts.TLSConfig)
 		if err != nil {
-			var ie *imap.Error
-			if errors.As(err, &ie) {
-				return sources.Permanent(fmt.Errorf("imap %s: server refused STARTTLS (%s); not sending the password in clear text: use imaps:// (port 993) for implicit TLS, or ?tls=none to connect without encryption", cfg.Addr, describe(ie)))
-			}
-			return tlsError(cfg, err)
+			return err
 		}
-		c.Client = client
+		c.pc = newPauseConn(tlsConn, c.raw, greeting)
 	case None:
-		c.Client = imapclient.New(c.raw, opts)
+		c.pc = newPauseConn(c.raw, c.raw, nil)
 	default:
 		return sources.Permanent(fmt.Errorf("imap %s: unknown TLS mode %d", cfg.Addr, cfg.TLS))
 	}
+	c.Client = imapclient.New(c.pc, opts)
 	if err := c.Client.WaitGreeting(); err != nil {
 		return fmt.Errorf("imap %s: greeting: %w", cfg.Addr, err)
 	}

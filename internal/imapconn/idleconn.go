@@ -109,6 +109,13 @@ func (c *idleConn) Write(b []byte) (int, error) {
 	return written, nil
 }
 
+// interruptRead makes a read in progress return at once with
+// os.ErrDeadlineExceeded (see pauseConn.pause).
+func (c *idleConn) interruptRead() { c.Conn.SetReadDeadline(time.Now()) }
+
+// clearReadDeadline undoes interruptRead.
+func (c *idleConn) clearReadDeadline() { c.Conn.SetReadDeadline(time.Time{}) }
+
 // SetDeadline is ignored: see the package documentation.
 func (c *idleConn) SetDeadline(time.Time) error { return nil }
 
