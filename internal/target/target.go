@@ -87,3 +87,23 @@ type FlagSetter interface {
 type RefIndexer interface {
 	IndexRefs(ctx context.Context, mailbox string) (map[string][]string, error)
 }
+
+// Item is a message held in memory, for Batcher.
+type Item struct {
+	Message
+	Data []byte // exactly Message.Size bytes
+}
+
+// Batcher is implemented by targets that store several messages of one
+// mailbox in one transaction (IMAP MULTIAPPEND, RFC 3502), which saves a
+// server transaction and a round trip per message.
+type Batcher interface {
+	// AppendBatch stores items in mailbox, in order. It returns the
+	// receipts of the items it knows are stored: on success one per item;
+	// on error the first len(receipts) items are durable and the others
+	// may or may not be stored (the engine resolves that through Index,
+	// as for Append). A *sources.MessageError means the server refused an
+	// item; which one may be unknown, so the engine retries the rest of
+	// the batch one message at a time.
+	AppendBatch(ctx context.Context, mailbox string, items []Item) ([]Receipt, error)
+}

@@ -17,12 +17,12 @@
 // rejected synchronizing literal, so a MessageError never leaves the
 // Target unusable).
 //
-// # Not done yet
+// # Batches
 //
-// MULTIAPPEND (RFC 3502) would save one round trip per message on
-// high-latency links, but go-imap v2 does not implement it; each message
-// is one APPEND. The literal is streamed (memory flat in message size)
-// and pipelining is left to running several Targets in parallel.
+// Append streams one message (memory flat in message size). AppendBatch
+// stores several small messages held in memory with one MULTIAPPEND
+// (RFC 3502), written on the connection directly because go-imap v2 does
+// not implement it (see batch.go).
 package imaptarget
 
 import (
@@ -53,7 +53,10 @@ type Target struct {
 	dropped   map[string]bool
 	closed    bool
 
+	seq int // tag of the last raw command (MULTIAPPEND)
+
 	ignoreAppendLimit bool // tests: let the server refuse instead
+	noMultiAppend     bool // tests: one APPEND per message
 }
 
 // Dial connects and logs in to the account described by cfg.

@@ -5,12 +5,14 @@ package memtarget
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
 
 	"github.com/mailferry/mailferry/internal/mailhdr"
 	"github.com/mailferry/mailferry/internal/target"
+	"github.com/mailferry/mailferry/sources"
 )
 
 // Stored is one message in the store.
@@ -38,6 +40,15 @@ type Store struct {
 	// Append returns (a slow reply).
 	AfterStore func(mailbox string)
 
+	// Batch makes sessions target.Batchers: AppendBatch stores a whole
+	// batch as one append (one FailAppend call, all or nothing).
+	Batch bool
+	// Batches counts AppendBatch calls.
+	Batches int
+	// Refuse, if set, refuses (sources.MessageError) every message it
+	// returns true for, and every batch holding one.
+	Refuse func(raw []byte) bool
+
 	// Roles, if set, makes sessions target.SpecialUsers reporting it.
 	Roles map[string]string
 	// Created and Subscribed record EnsureMailbox and Subscribe calls.
@@ -56,6 +67,9 @@ func (s *Store) Dialer() target.Dialer {
 			if err := f(n); err != nil {
 				return nil, err
 			}
+		}
+		if s.Batch {
+			return &batchSession{session{s: s}}, nil
 		}
 		return &session{s: s}, nil
 	}
@@ -136,6 +150,9 @@ func (t *session) Append(ctx context.Context, mailbox string, m target.Message, 
 	if before != nil {
 		return target.Receipt{}, before
 	}
+	if t.s.Refuse != nil && t.s.Refuse(buf.Bytes()) {
+		return target.Receipt{}, &sources.MessageError{Location: mailbox, Err: errors.New("refused")}
+	}
 	t.s.mu.Lock()
 	t.s.Msgs = append(t.s.Msgs, Stored{Mailbox: mailbox, Raw: buf.Bytes(), Msg: m})
 	uid := len(t.s.Msgs)
@@ -165,4 +182,46 @@ func (t *session) SetFlags(ctx context.Context, mailbox, ref string, flags []str
 	}
 	t.s.Msgs[uid-1].Msg.Flags = flags
 	return nil
+}
+
+// batchSession is a session that also stores batches.
+type batchSession struct{ session }
+
+var _ target.Batcher = (*batchSession)(nil)
+
+// AppendBatch implements target.Batcher: one FailAppend call for the
+// whole batch; before stores nothing, after stores every item.
+func (t *batchSession) AppendBatch(ctx context.Context, mailbox string, items []target.Item) ([]target.Receipt, error) {
+	t.s.mu.Lock()
+	n := t.s.appends
+	t.s.appends++
+	t.s.Batches++
+	f := t.s.FailAppend
+	t.s.mu.Unlock()
+	var before, after error
+	if f != nil {
+		before, after = f(n)
+	}
+	if before != nil {
+		return nil, before
+	}
+	for _, it := range items {
+		if int64(len(it.Data)) != it.Size {
+			return nil, fmt.Errorf("item of %d bytes announced as %d", len(it.Data), it.Size)
+		}
+		if t.s.Refuse != nil && t.s.Refuse(it.Data) {
+			return nil, &sources.MessageError{Location: mailbox, Err: errors.New("a message of the batch was refused")}
+		}
+	}
+	receipts := make([]target.Receipt, len(items))
+	t.s.mu.Lock()
+	for i, it := range items {
+		t.s.Msgs = append(t.s.Msgs, Stored{Mailbox: mailbox, Raw: bytes.Clone(it.Data), Msg: it.Message})
+		receipts[i].Ref = fmt.Sprintf("1/%d", len(t.s.Msgs))
+	}
+	t.s.mu.Unlock()
+	if after != nil {
+		return nil, after
+	}
+	return receipts, nil
 }
