@@ -81,6 +81,10 @@ type Options struct {
 	Attempts int
 	Backoff  time.Duration
 
+	// NoBatch stores every message with its own APPEND even where the
+	// target can store several in one transaction (target.Batcher).
+	NoBatch bool
+
 	// SpoolDir holds large messages whose exact size the source cannot
 	// tell in advance (default os.TempDir()).
 	SpoolDir string

@@ -184,6 +184,9 @@ func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan, wor
 					return
 				}
 			}
+			if err := w.flush(ctx); err != nil {
+				cancel(err)
+			}
 		}()
 	}
 	fed := 0

@@ -19,6 +19,7 @@ type worker struct {
 	br     *bufio.Reader
 	header []byte
 	spool  *spool
+	batch  batch // small messages waiting to be stored together
 }
 
 func newWorker(e *engine) *worker {
@@ -45,6 +46,11 @@ func (e dialError) Unwrap() error { return e.err }
 // transfer copies one message, retrying temporary failures. It returns
 // an error only when the whole job must stop.
 func (w *worker) transfer(ctx context.Context, st *mailboxState, m sources.Message) error {
+	if w.batch.full() {
+		if err := w.flush(ctx); err != nil {
+			return err
+		}
+	}
 	forceSpool := false
 	for attempt := 1; ; attempt++ {
 		err := w.try(ctx, st, m, forceSpool)
@@ -199,6 +205,19 @@ func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, 
 		w.e.job.Stats.AlreadyThere.Add(1)
 		w.e.emit(Event{Kind: EventFound, Mailbox: m.Mailbox, Target: st.plan.dst, Message: m})
 		return nil
+	}
+
+	if w.batchable(size) {
+		err := w.queue(st, m, identity, target.Message{Flags: flags, Date: date, Size: size}, body)
+		switch {
+		case err == nil:
+			return nil
+		case sr.err != nil:
+			return sourceError{sr.err}
+		case exact != nil && exact.mismatch || errors.Is(err, errSizeMismatch) || errors.Is(err, io.ErrUnexpectedEOF):
+			return errSizeMismatch
+		}
+		return sourceError{err}
 	}
 
 	counted := &countingReader{r: body, n: &w.e.job.Stats.Bytes}
