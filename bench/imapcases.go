@@ -37,7 +37,7 @@ func (e *env) imapToIMAP(corpusName string) (string, []result) {
 		rows = append(rows, notInstalled("mbsync"))
 	} else {
 		rows = append(rows, e.toIMAP("mbsync", c.messages, c.bytes, func(target, scratch string) (*command, error) {
-			return e.lab.mbsyncToIMAP(e.tools.mbsync, scratch, src, account{target, targetPassword})
+			return mbsyncToIMAP(e.tools.mbsync, scratch, e.lab.srv.IMAPAddr(), src, account{target, targetPassword})
 		}))
 	}
 	doveadm := e.toIMAP("doveadm backup", c.messages, c.bytes, func(target, _ string) (*command, error) {
@@ -67,7 +67,7 @@ func (e *env) imapNoop(corpusName string) (string, []result) {
 		rows = append(rows, notInstalled("mbsync"))
 	} else {
 		rows = append(rows, e.rerun("mbsync", c, func(target, scratch string) (*command, error) {
-			return e.lab.mbsyncToIMAP(e.tools.mbsync, scratch, src, account{target, targetPassword})
+			return mbsyncToIMAP(e.tools.mbsync, scratch, e.lab.srv.IMAPAddr(), src, account{target, targetPassword})
 		}))
 	}
 	for i := range rows {

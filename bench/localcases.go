@@ -11,7 +11,7 @@ import (
 )
 
 // pop3 reads a corpus's INBOX over POP3: mailferry into IMAP and into a
-// Maildir, getmail6 into a Maildir, fetchmail into a BSMTP file.
+// Maildir, getmail6 into a Maildir, fetchmail through procmail into a Maildir.
 func (e *env) pop3(corpusName string) (string, []result) {
 	c, missing := e.source(corpusName)
 	if c == nil {
@@ -44,13 +44,16 @@ func (e *env) pop3(corpusName string) (string, []result) {
 		r.note = joinNote("into Maildir", r.note)
 		rows = append(rows, r)
 	}
-	if e.tools.fetchmail == "" {
+	switch {
+	case e.tools.fetchmail == "":
 		rows = append(rows, notInstalled("fetchmail"))
-	} else {
-		r := e.toMaildir("fetchmail", n, size, countBSMTP, func(out, scratch string) (*command, error) {
-			return e.lab.fetchmailToBSMTP(e.tools.fetchmail, scratch, out, src)
+	case e.tools.procmail == "":
+		rows = append(rows, result{tool: "fetchmail", missing: true, note: "procmail (its MDA here) not installed"})
+	default:
+		r := e.toMaildir("fetchmail", n, size, countMaildir, func(out, scratch string) (*command, error) {
+			return e.lab.fetchmailToProcmail(e.tools.fetchmail, e.tools.procmail, scratch, out, src)
 		})
-		r.note = joinNote("into one BSMTP file", r.note)
+		r.note = joinNote("procmail per message into Maildir", r.note)
 		rows = append(rows, r)
 	}
 	return title("POP3->local", c, n), rows

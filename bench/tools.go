@@ -12,7 +12,7 @@ import (
 // tools are the paths of the programs compared with mailferry; "" when
 // a program is not installed.
 type tools struct {
-	mbsync, getmail, fetchmail string
+	mbsync, getmail, fetchmail, procmail string
 }
 
 func findTools() tools {
@@ -20,6 +20,7 @@ func findTools() tools {
 	t.mbsync, _ = lookTool("mbsync", "/usr/bin", "/usr/local/bin")
 	t.getmail, _ = lookTool("getmail", "/usr/bin", "/usr/local/bin")
 	t.fetchmail, _ = lookTool("fetchmail", "/usr/bin", "/usr/local/bin")
+	t.procmail, _ = lookTool("procmail", "/usr/bin", "/usr/local/bin")
 	return t
 }
 
@@ -28,10 +29,12 @@ type account struct {
 	user, password string
 }
 
-// mbsyncIMAPStore is the mbsyncrc section of an IMAP store named name.
-func (l *lab) mbsyncIMAPStore(name string, a account) string {
+// mbsyncIMAPStore is the mbsyncrc section of an IMAP store named name
+// on the server at addr ("host:port").
+func mbsyncIMAPStore(name, addr string, a account) string {
+	host, p, _ := strings.Cut(addr, ":")
 	return fmt.Sprintf(`IMAPAccount %[1]s
-Host 127.0.0.1
+Host %[5]s
 Port %[2]s
 User %[3]s
 Pass "%[4]s"
@@ -41,13 +44,14 @@ AuthMechs LOGIN
 IMAPStore %[1]s
 Account %[1]s
 
-`, name, port(l.srv.IMAPAddr()), a.user, a.password)
+`, name, p, a.user, a.password, host)
 }
 
 // mbsyncToIMAP writes an mbsyncrc into dir that pushes every folder of
-// src into dst, with arrival dates, and returns the command running it.
-func (l *lab) mbsyncToIMAP(mbsync, dir string, src, dst account) (*command, error) {
-	rc := l.mbsyncIMAPStore("src", src) + l.mbsyncIMAPStore("dst", dst) + fmt.Sprintf(`Channel bench
+// src into dst, both on the IMAP server at addr, with arrival dates, and
+// returns the command running it.
+func mbsyncToIMAP(mbsync, dir, addr string, src, dst account) (*command, error) {
+	rc := mbsyncIMAPStore("src", addr, src) + mbsyncIMAPStore("dst", addr, dst) + fmt.Sprintf(`Channel bench
 Near :src:
 Far :dst:
 Patterns *
@@ -63,7 +67,7 @@ SyncState %s/
 // mbsyncToMaildir writes an mbsyncrc into dir that pulls every folder of
 // src into the Maildir tree maildir, and returns the command running it.
 func (l *lab) mbsyncToMaildir(mbsync, dir, maildir string, src account) (*command, error) {
-	rc := l.mbsyncIMAPStore("src", src) + fmt.Sprintf(`MaildirStore local
+	rc := mbsyncIMAPStore("src", l.srv.IMAPAddr(), src) + fmt.Sprintf(`MaildirStore local
 Path %[1]s/
 Inbox %[1]s/INBOX
 SubFolders Verbatim
@@ -120,17 +124,28 @@ message_log_syslog = false
 	return writeRC(dir, "getmailrc", rc, getmail, "--rcfile", filepath.Join(dir, "getmailrc"), "--getmaildir", dir, "--quiet")
 }
 
-// fetchmailToBSMTP writes a fetchmailrc into dir that fetches every
-// message of src's POP3 INBOX (keeping it) into the BSMTP file out, and
-// returns the command running it. fetchmail has no Maildir writer: it
-// hands mail to an SMTP server or an MDA process per message, and BSMTP
-// is its cheapest local sink.
-func (l *lab) fetchmailToBSMTP(fetchmail, dir, out string, src account) (*command, error) {
+// fetchmailToProcmail writes a fetchmailrc into dir that fetches every
+// message of src's POP3 INBOX (keeping it) and hands each one to
+// procmail, which delivers it into the Maildir maildir: fetchmail has
+// no Maildir writer of its own, and this is the setup the issue's
+// reference figures measured.
+func (l *lab) fetchmailToProcmail(fetchmail, procmail, dir, maildir string, src account) (*command, error) {
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(maildir, sub), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	rcfile := filepath.Join(dir, "procmailrc")
+	// The trailing slash makes procmail write a Maildir.
+	if err := os.WriteFile(rcfile, []byte("LOGFILE=/dev/null\n:0\n"+maildir+"/\n"), 0o600); err != nil {
+		return nil, err
+	}
 	rc := fmt.Sprintf(`set no syslog
 poll 127.0.0.1 service %s protocol POP3 auth password
   user "%s" there with password "%s" is "root" here
-  options keep fetchall no rewrite sslproto "" bsmtp "%s"
-`, port(l.srv.POP3Addr()), src.user, src.password, out)
+  options keep fetchall no rewrite sslproto ""
+  mda "%s -m %s"
+`, port(l.srv.POP3Addr()), src.user, src.password, procmail, rcfile)
 	c, err := writeRC(dir, "fetchmailrc", rc, fetchmail, "-f", filepath.Join(dir, "fetchmailrc"), "-N", "-s",
 		"--idfile", filepath.Join(dir, "fetchids"), "--pidfile", filepath.Join(dir, "fetchmail.pid"))
 	if c != nil {
@@ -155,15 +170,6 @@ func (l *lab) handOver(dir string) error {
 		}
 	}
 	return err
-}
-
-// countBSMTP counts the messages in a BSMTP file.
-func countBSMTP(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	return strings.Count("\n"+string(b), "\nMAIL FROM:"), nil
 }
 
 // doveadmBackup returns the command that copies src's whole account into
