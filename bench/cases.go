@@ -21,26 +21,27 @@ type env struct {
 }
 
 // benchCase is one measured scenario; run returns its title and one row
-// per tool.
+// per tool, and summary (if any) the ratios printed below them.
 type benchCase struct {
-	name string
-	run  func(e *env) (string, []result)
+	name    string
+	run     func(e *env) (string, []result)
+	summary func(rows []result) []summaryLine
 }
 
 // allCases run in this order; defaultCases is what a plain "go run
 // ./bench" runs.
 var allCases = []benchCase{
-	{"imap-small", func(e *env) (string, []result) { return e.imapToIMAP("small") }},
-	{"imap-noop", func(e *env) (string, []result) { return e.imapNoop("small") }},
-	{"imap-mixed", func(e *env) (string, []result) { return e.imapToIMAP("mixed") }},
-	{"imap-large", func(e *env) (string, []result) { return e.imapToIMAP("large") }},
-	{"pop3-small", func(e *env) (string, []result) { return e.pop3("small") }},
-	{"pop3-large", func(e *env) (string, []result) { return e.pop3("large") }},
-	{"backup-small", func(e *env) (string, []result) { return e.backup("small") }},
-	{"backup-mixed", func(e *env) (string, []result) { return e.backup("mixed") }},
-	{"backup-large", func(e *env) (string, []result) { return e.backup("large") }},
-	{"mem-small", func(e *env) (string, []result) { return e.inMemory(20_000, 4096) }},
-	{"mem-large", func(e *env) (string, []result) { return e.inMemory(10, 50_000_000) }},
+	{"imap-small", func(e *env) (string, []result) { return e.imapToIMAP("small") }, versus(msgRate, target{"mbsync", 2})},
+	{"imap-noop", func(e *env) (string, []result) { return e.imapNoop("small") }, versus(wallTime, target{"mbsync", 2})},
+	{"imap-mixed", func(e *env) (string, []result) { return e.imapToIMAP("mixed") }, versus(msgRate)},
+	{"imap-large", func(e *env) (string, []result) { return e.imapToIMAP("large") }, versus(byteRate, target{"mbsync", 1})},
+	{"pop3-small", func(e *env) (string, []result) { return e.pop3("small") }, versus(msgRate, target{"fetchmail", 2})},
+	{"pop3-large", func(e *env) (string, []result) { return e.pop3("large") }, versus(byteRate)},
+	{"backup-small", func(e *env) (string, []result) { return e.backup("small") }, versus(msgRate)},
+	{"backup-mixed", func(e *env) (string, []result) { return e.backup("mixed") }, versus(msgRate)},
+	{"backup-large", func(e *env) (string, []result) { return e.backup("large") }, versus(byteRate)},
+	{"mem-small", func(e *env) (string, []result) { return e.inMemory(20_000, 4096) }, nil},
+	{"mem-large", func(e *env) (string, []result) { return e.inMemory(10, 50_000_000) }, nil},
 }
 
 var defaultCases = "imap-small,imap-noop,imap-mixed,imap-large,pop3-small,backup-small,backup-large"
