@@ -27,6 +27,10 @@ type corpusSpec struct {
 var corpusSpecs = []corpusSpec{
 	{name: "small", user: "alice", seed: 1, count: 20_000, folders: []string{"INBOX", "Work", "Lists", "Archive"},
 		size: func(_ uint64, n int) []int { return repeat(4096, n) }},
+	// small-10x is the small corpus grown tenfold (its first messages
+	// are the small corpus's), for the imap-grow case.
+	{name: "small-10x", user: "alice-10x", seed: 1, count: 200_000, folders: []string{"INBOX", "Work", "Lists", "Archive"},
+		size: func(_ uint64, n int) []int { return repeat(4096, n) }},
 	{name: "mixed", user: "alice-mixed", seed: 2, count: 2_000, folders: []string{"INBOX", "Work", "Lists", "Archive"},
 		size: corpus.Sizes},
 	{name: "large", user: "alice-large", seed: 3, count: 50, folders: []string{"INBOX"},
@@ -185,7 +189,7 @@ func (l *lab) mkdirOwned(dir string) error {
 // describe is a short description of the corpus for case titles.
 func (s *seeded) describe() string {
 	switch s.spec.name {
-	case "small":
+	case "small", "small-10x":
 		return fmt.Sprintf("%s x ~4 KB, %s", thousands(s.messages), s.foldersDesc)
 	case "large":
 		return fmt.Sprintf("%d x 10 MB", s.messages)

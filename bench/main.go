@@ -14,7 +14,15 @@
 //	go run ./bench                     # the default cases, corpora at scale 0.25
 //	go run ./bench -scale 1 -rounds 5  # the full corpora (20,000 small messages)
 //	go run ./bench -cases imap-small,imap-noop
+//	go run ./bench -cases imap-grow -rounds 1
 //	go run ./bench -pprof cpu.out      # profile mailferry in-process instead
+//
+// Not in the default list, because it takes many minutes at the
+// default scale:
+//
+//   - imap-grow copies the small corpus and the same corpus grown tenfold
+//     (5,000 and 50,000 messages at scale 0.25) with mailferry and
+//     mbsync and prints both peak RSS figures and their ratio.
 //
 // The tools compared are mbsync (isync), doveadm backup (dsync inside the
 // server: the ceiling), getmail6 and fetchmail (delivering through
