@@ -36,6 +36,7 @@ var allCases = []benchCase{
 	{"imap-mixed", func(e *env) (string, []result) { return e.imapToIMAP("mixed") }, versus(msgRate)},
 	{"imap-large", func(e *env) (string, []result) { return e.imapToIMAP("large") }, versus(byteRate, target{"mbsync", 1})},
 	{"imap-grow", func(e *env) (string, []result) { return e.imapGrow() }, growSummary},
+	{"imap-netem", func(e *env) (string, []result) { return e.imapNetem() }, netemSummary},
 	{"pop3-small", func(e *env) (string, []result) { return e.pop3("small") }, versus(msgRate, target{"fetchmail", 2})},
 	{"pop3-large", func(e *env) (string, []result) { return e.pop3("large") }, versus(byteRate)},
 	{"backup-small", func(e *env) (string, []result) { return e.backup("small") }, versus(msgRate)},

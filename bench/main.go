@@ -14,15 +14,22 @@
 //	go run ./bench                     # the default cases, corpora at scale 0.25
 //	go run ./bench -scale 1 -rounds 5  # the full corpora (20,000 small messages)
 //	go run ./bench -cases imap-small,imap-noop
-//	go run ./bench -cases imap-grow -rounds 1
+//	go run ./bench -cases imap-grow,imap-netem -rounds 1
 //	go run ./bench -pprof cpu.out      # profile mailferry in-process instead
 //
-// Not in the default list, because it takes many minutes at the
-// default scale:
+// Two cases are not in the default list because they take many minutes
+// at the default scale:
 //
 //   - imap-grow copies the small corpus and the same corpus grown tenfold
 //     (5,000 and 50,000 messages at scale 0.25) with mailferry and
 //     mbsync and prints both peak RSS figures and their ratio.
+//   - imap-netem copies the small corpus with mailferry and mbsync next
+//     to the server and 20 ms away in each direction, and prints the
+//     throughput ratio. As root with ip and tc it runs the clients in a
+//     network namespace joined by a veth pair with tc netem on both ends
+//     (and a forwarder in bench from the host end's address to Dovecot on
+//     127.0.0.1); where netem or namespaces are missing it says why and
+//     delays the data in that forwarder instead.
 //
 // The tools compared are mbsync (isync), doveadm backup (dsync inside the
 // server: the ceiling), getmail6 and fetchmail (delivering through
