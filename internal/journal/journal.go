@@ -126,28 +126,59 @@ func (j *Journal) Close() error {
 }
 
 // Copied returns the entries of one source mailbox of a job, by SrcID,
-// including queued ones.
+// including queued ones. A large mailbox is better read with
+// EachCopied, which holds one entry at a time.
 func (j *Journal) Copied(ctx context.Context, job, srcMailbox string) (map[string]Entry, error) {
-	if err := j.Flush(ctx); err != nil {
+	out := map[string]Entry{}
+	err := j.EachCopied(ctx, job, srcMailbox, func(e Entry) error {
+		out[e.SrcID] = e
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// EachCopied calls fn with each entry of one source mailbox of a job,
+// including queued ones, in ascending SrcID order (bytewise, as Go
+// compares strings). If fn returns an error, EachCopied stops and
+// returns it. fn must not call the Journal.
+func (j *Journal) EachCopied(ctx context.Context, job, srcMailbox string, fn func(Entry) error) error {
+	if err := j.Flush(ctx); err != nil {
+		return err
+	}
 	rows, err := j.db.QueryContext(ctx, `SELECT src_id, dst_mailbox, identity, size, how, target_ref, digest, deleted, at, flags
-		FROM copied WHERE job = ? AND src_mailbox = ?`, job, srcMailbox)
+		FROM copied WHERE job = ? AND src_mailbox = ? ORDER BY src_id`, job, srcMailbox)
 	if err != nil {
-		return nil, fmt.Errorf("reading state: %w", err)
+		return fmt.Errorf("reading state: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]Entry{}
+	var dst, how, flags string // repeated from row to row: kept once
+	var raw struct{ dst, how, flags sql.RawBytes }
 	for rows.Next() {
 		e := Entry{Job: job, SrcMailbox: srcMailbox}
 		var at string
-		if err := rows.Scan(&e.SrcID, &e.DstMailbox, &e.Identity, &e.Size, &e.How, &e.TargetRef, &e.Digest, &e.Deleted, &at, &e.Flags); err != nil {
-			return nil, fmt.Errorf("reading state: %w", err)
+		if err := rows.Scan(&e.SrcID, &raw.dst, &e.Identity, &e.Size, &raw.how, &e.TargetRef, &e.Digest, &e.Deleted, &at, &raw.flags); err != nil {
+			return fmt.Errorf("reading state: %w", err)
 		}
+		e.DstMailbox, dst = reuse(dst, raw.dst)
+		e.How, how = reuse(how, raw.how)
+		e.Flags, flags = reuse(flags, raw.flags)
 		e.At, _ = time.Parse(time.RFC3339Nano, at)
-		out[e.SrcID] = e
+		if err := fn(e); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// reuse returns b as a string, prev itself if it holds the same bytes.
+func reuse(prev string, b []byte) (string, string) {
+	if string(b) != prev {
+		prev = string(b)
+	}
+	return prev, prev
 }
 
 // IdentityCounts returns, for a job's target mailbox, how many journaled

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -50,5 +51,43 @@ func TestRecordAndReopen(t *testing.T) {
 		if fi.Mode().Perm() != want {
 			t.Errorf("mode of %s = %v, want %v", p, fi.Mode().Perm(), want)
 		}
+	}
+}
+
+// TestEachCopiedOrder checks that entries come in Go's string order
+// (bytewise: "B" before "a", "é" after "z"), queued ones included, which
+// the engine relies on to merge them with a sorted listing.
+func TestEachCopiedOrder(t *testing.T) {
+	ctx := context.Background()
+	j, err := Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ids := []string{"z", "a", "é", "B", "10", "9", "a#2", "Z"}
+	for i, id := range ids {
+		e := Entry{Job: "j", SrcMailbox: "INBOX", SrcID: id, DstMailbox: "INBOX", Identity: id, How: "appended", Flags: `\Seen`}
+		if i%2 == 0 {
+			err = j.Record(ctx, e)
+		} else {
+			err = j.Queue(ctx, e)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Record(ctx, Entry{Job: "j", SrcMailbox: "Other", SrcID: "0", DstMailbox: "INBOX", How: "appended"})
+	var got []string
+	err = j.EachCopied(ctx, "j", "INBOX", func(e Entry) error {
+		if e.DstMailbox != "INBOX" || e.Flags != `\Seen` || e.How != "appended" || e.Identity != e.SrcID {
+			t.Errorf("EachCopied() entry %+v, want the recorded fields", e)
+		}
+		got = append(got, e.SrcID)
+		return nil
+	})
+	want := slices.Clone(ids)
+	slices.Sort(want)
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("EachCopied() = %q, %v, want %q", got, err, want)
 	}
 }
