@@ -1,6 +1,7 @@
 package pop3
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -38,15 +39,7 @@ func (c *Client) Stat(ctx context.Context) (count int, size int64, err error) {
 // List returns every message's number and size (LIST).
 func (c *Client) List(ctx context.Context) ([]MessageInfo, error) {
 	var out []MessageInfo
-	err := c.multiLine(ctx, "LIST", "LIST", func(line []byte) error {
-		n, arg, err := parseScanLine(line)
-		if err != nil {
-			return err
-		}
-		size, err := strconv.ParseInt(arg, 10, 64)
-		if err != nil || size < 0 {
-			return fmt.Errorf("malformed LIST line %q", clip(line))
-		}
+	err := c.scanList(ctx, func(n int, size int64) error {
 		out = append(out, MessageInfo{Number: n, Size: size})
 		return nil
 	})
@@ -57,26 +50,56 @@ func (c *Client) List(ctx context.Context) ([]MessageInfo, error) {
 // without UIDL answers with an *Error.
 func (c *Client) UIDL(ctx context.Context) ([]MessageInfo, error) {
 	var out []MessageInfo
-	err := c.multiLine(ctx, "UIDL", "UIDL", func(line []byte) error {
-		n, uid, err := parseScanLine(line)
-		if err != nil {
-			return err
-		}
-		out = append(out, MessageInfo{Number: n, UID: uid})
+	err := c.scanUIDL(ctx, func(n int, uid []byte) error {
+		out = append(out, MessageInfo{Number: n, UID: string(uid)})
 		return nil
 	})
 	return out, err
 }
 
+// scanList reads a LIST answer, calling fn for each message, so that
+// the caller keeps only what it needs of a large listing.
+func (c *Client) scanList(ctx context.Context, fn func(n int, size int64) error) error {
+	return c.multiLine(ctx, "LIST", "LIST", func(line []byte) error {
+		n, arg, err := parseScanBytes(line)
+		if err != nil {
+			return err
+		}
+		size, err := strconv.ParseInt(string(arg), 10, 64)
+		if err != nil || size < 0 {
+			return fmt.Errorf("malformed LIST line %q", clip(line))
+		}
+		return fn(n, size)
+	})
+}
+
+// scanUIDL reads a UIDL answer, calling fn for each message; uid is
+// valid only during the call.
+func (c *Client) scanUIDL(ctx context.Context, fn func(n int, uid []byte) error) error {
+	return c.multiLine(ctx, "UIDL", "UIDL", func(line []byte) error {
+		n, uid, err := parseScanBytes(line)
+		if err != nil {
+			return err
+		}
+		return fn(n, uid)
+	})
+}
+
 // parseScanLine splits "n arg" from a LIST or UIDL listing.
 func parseScanLine(line []byte) (n int, arg string, err error) {
-	f := strings.Fields(string(line))
+	n, b, err := parseScanBytes(line)
+	return n, string(b), err
+}
+
+// parseScanBytes is parseScanLine without copying: arg points into line.
+func parseScanBytes(line []byte) (n int, arg []byte, err error) {
+	f := bytes.Fields(line)
 	if len(f) < 2 {
-		return 0, "", fmt.Errorf("malformed listing line %q", clip(line))
+		return 0, nil, fmt.Errorf("malformed listing line %q", clip(line))
 	}
-	n, err = strconv.Atoi(f[0])
+	n, err = strconv.Atoi(string(f[0]))
 	if err != nil || n < 1 {
-		return 0, "", fmt.Errorf("malformed listing line %q", clip(line))
+		return 0, nil, fmt.Errorf("malformed listing line %q", clip(line))
 	}
 	return n, f[1], nil
 }

@@ -2,8 +2,6 @@ package pop3
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +14,8 @@ import (
 // when Close sends QUIT.
 type Source struct {
 	c    *Client
-	byID map[string]int // message ID -> message number, from the last List
-	dele int            // messages marked for deletion in this session
+	drop *maildrop // from the last List; nil before it
+	dele int       // messages marked for deletion in this session
 }
 
 var (
@@ -45,11 +43,13 @@ func (s *Source) Client() *Client { return s.c }
 // every message during List, on top of the transfer itself. Repeated IDs
 // (identical messages) get an occurrence suffix: "<id>#2", "<id>#3".
 func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error {
-	msgs, err := s.index(ctx)
+	sizes, err := s.index(ctx)
 	if err != nil {
 		return err
 	}
-	for _, m := range msgs {
+	d := s.drop
+	for i, loc := range d.locs {
+		m := sources.Message{ID: idOf(loc), Mailbox: "INBOX", Size: sizes[i], SizeExact: true, Location: loc}
 		if err := fn(m); err != nil {
 			return err
 		}
@@ -57,94 +57,27 @@ func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error
 	return nil
 }
 
-// index reads LIST and UIDL (or digests) and rebuilds s.byID.
-func (s *Source) index(ctx context.Context) ([]sources.Message, error) {
-	list, err := s.c.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids := make(map[int]string, len(list))
-	uidl, err := s.c.UIDL(ctx)
-	var perr *Error
-	switch {
-	case errors.As(err, &perr):
-		if err := s.digests(ctx, list, ids); err != nil {
-			return nil, err
-		}
-	case err != nil:
-		return nil, err
-	default:
-		for _, u := range uidl {
-			ids[u.Number] = u.UID
-		}
-	}
-	msgs := make([]sources.Message, 0, len(list))
-	byID := make(map[string]int, len(list))
-	seen := make(map[string]int, len(list))
-	for _, l := range list {
-		id, ok := ids[l.Number]
-		if !ok {
-			return nil, fmt.Errorf("pop3: server %s listed message %d in LIST but not in UIDL", s.c.cfg.Addr, l.Number)
-		}
-		seen[id]++
-		if k := seen[id]; k > 1 {
-			id = fmt.Sprintf("%s#%d", id, k)
-		}
-		byID[id] = l.Number
-		msgs = append(msgs, sources.Message{
-			ID:        id,
-			Mailbox:   "INBOX",
-			Size:      l.Size,
-			SizeExact: true,
-			Location:  location(l.Number, id),
-		})
-	}
-	s.byID = byID
-	return msgs, nil
-}
-
-// digests fills ids with the SHA-256 of each listed message's bytes.
-func (s *Source) digests(ctx context.Context, list []MessageInfo, ids map[int]string) error {
-	for _, l := range list {
-		r, err := s.c.Retr(ctx, l.Number)
-		if err != nil {
-			return fmt.Errorf("pop3: server has no UIDL, digesting message %d: %w", l.Number, err)
-		}
-		h := sha256.New()
-		_, err = io.Copy(h, r)
-		r.Close()
-		if err != nil {
-			return fmt.Errorf("pop3: server has no UIDL, digesting message %d: %w", l.Number, err)
-		}
-		ids[l.Number] = hex.EncodeToString(h.Sum(nil))
-	}
-	return nil
-}
-
-func location(n int, id string) string {
-	return fmt.Sprintf("pop3 message %d (uidl %s)", n, id)
-}
-
-// number finds the message number for m, listing first if this Source
-// has not listed yet (e.g. a reconnected session).
-func (s *Source) number(ctx context.Context, m sources.Message) (int, error) {
-	if s.byID == nil {
+// number finds the message number for m and its place in s.drop,
+// listing first if this Source has not listed yet (e.g. a reconnected
+// session).
+func (s *Source) number(ctx context.Context, m sources.Message) (int, int, error) {
+	if s.drop == nil {
 		if _, err := s.index(ctx); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	n, ok := s.byID[m.ID]
+	i, ok := s.drop.find(m.ID)
 	if !ok {
-		return 0, &sources.MessageError{Location: m.Location,
+		return 0, 0, &sources.MessageError{Location: m.Location,
 			Err: fmt.Errorf("message %s is no longer on the pop3 server", m.ID)}
 	}
-	return n, nil
+	return int(s.drop.nums[i]), i, nil
 }
 
 // Open streams the message with RETR. The reader must be closed before
 // the next call on this Source.
 func (s *Source) Open(ctx context.Context, m sources.Message) (io.ReadCloser, error) {
-	n, err := s.number(ctx, m)
+	n, _, err := s.number(ctx, m)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +93,7 @@ func (s *Source) Open(ctx context.Context, m sources.Message) (io.ReadCloser, er
 // server only when Close succeeds.
 func (s *Source) Delete(ctx context.Context, msgs []sources.Message) error {
 	for _, m := range msgs {
-		n, err := s.number(ctx, m)
+		n, i, err := s.number(ctx, m)
 		if err != nil {
 			return err
 		}
@@ -171,7 +104,7 @@ func (s *Source) Delete(ctx context.Context, msgs []sources.Message) error {
 			}
 			return err
 		}
-		delete(s.byID, m.ID)
+		s.drop.markGone(i)
 		s.dele++
 	}
 	return nil

@@ -169,3 +169,38 @@ func TestSourceOpenWithoutList(t *testing.T) {
 		t.Errorf("Open(unknown) = %v, want *sources.MessageError", err)
 	}
 }
+
+// TestSourceListAfterDelete lists again in a session that marked a
+// message for deletion: LIST skips its number, and the others keep
+// theirs.
+func TestSourceListAfterDelete(t *testing.T) {
+	srv := pop3test.NewServer(t, pop3test.WithMessages(testMessages...))
+	ctx := context.Background()
+	src := newSource(t, srv)
+	first := listAll(t, src)
+	if err := src.Delete(ctx, first[1:2]); err != nil {
+		t.Fatalf("Delete() = %v", err)
+	}
+	again := listAll(t, src)
+	if len(again) != len(first)-1 || again[0].ID != first[0].ID || again[1].ID != first[2].ID {
+		t.Fatalf("List() after deleting %s = %+v, want the others", first[1].ID, again)
+	}
+	wantLoc := fmt.Sprintf("pop3 message 3 (uidl %s)", first[2].ID)
+	if again[1].Location != wantLoc {
+		t.Errorf("List()[1].Location = %q, want %q", again[1].Location, wantLoc)
+	}
+	for _, i := range []int{0, 2, 3} {
+		rc, err := src.Open(ctx, first[i])
+		if err != nil {
+			t.Fatalf("Open(%s) = %v", first[i].ID, err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, testMessages[i]) {
+			t.Errorf("Open(%s) = %q, %v, want %q", first[i].ID, got, err, testMessages[i])
+		}
+	}
+	if _, err := src.Open(ctx, first[1]); err == nil {
+		t.Errorf("Open(deleted %s) = nil error, want one", first[1].ID)
+	}
+}
