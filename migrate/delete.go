@@ -3,7 +3,9 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"slices"
 
+	"github.com/mailferry/mailferry/internal/journal"
 	"github.com/mailferry/mailferry/sources"
 )
 
@@ -26,17 +28,22 @@ func (e *engine) deleteCopied(ctx context.Context, plan []*mailboxPlan) error {
 	var doomed []sources.Message
 	var groups []group
 	for _, mb := range plan {
-		done, err := e.job.Journal.Copied(ctx, e.job.Name, mb.src)
+		g := group{mailbox: mb.src}
+		var copied []int // indexes into mb.all
+		err := e.journaled(ctx, mb.src, mb.all, func(i int, ent journal.Entry) {
+			if !ent.Deleted {
+				copied = append(copied, i)
+			}
+		})
 		if err != nil {
 			return err
 		}
-		g := group{mailbox: mb.src}
-		for _, m := range mb.all {
-			if ent, ok := done[m.ID]; ok && !ent.Deleted {
-				if cur, ok := e.msgs[msgKey{m.Mailbox, m.ID}]; ok {
-					doomed = append(doomed, *cur)
-					g.ids = append(g.ids, m.ID)
-				}
+		slices.Sort(copied) // in listing order
+		for _, i := range copied {
+			m := mb.all[i]
+			if cur, ok := e.msgs[msgKey{m.Mailbox, m.ID}]; ok {
+				doomed = append(doomed, *cur)
+				g.ids = append(g.ids, m.ID)
 			}
 		}
 		if len(g.ids) > 0 {

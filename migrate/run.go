@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -170,13 +171,13 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 
 // openSource (re)opens the source and lists it, refreshing the engine's
 // view of its messages. The caller must not hold srcMu.
-func (e *engine) openSource(ctx context.Context) ([]sources.Message, error) {
+func (e *engine) openSource(ctx context.Context) (*listing, error) {
 	e.srcMu.Lock()
 	defer e.srcMu.Unlock()
 	return e.reopenLocked(ctx)
 }
 
-func (e *engine) reopenLocked(ctx context.Context) ([]sources.Message, error) {
+func (e *engine) reopenLocked(ctx context.Context) (*listing, error) {
 	if e.src != nil {
 		e.src.Close()
 		e.src = nil
@@ -188,18 +189,18 @@ func (e *engine) reopenLocked(ctx context.Context) ([]sources.Message, error) {
 			if inc, ok := src.(sources.Incremental); ok && e.since != nil {
 				inc.SetSince(e.since)
 			}
-			var listed []sources.Message
+			listed := &listing{}
 			err = src.List(ctx, func(m sources.Message) error {
-				listed = append(listed, m)
+				listed.add(m)
 				return nil
 			})
 			if err == nil {
 				e.src = src
 				e.srcEpoch++
 				_, e.concurrent = src.(sources.ConcurrentOpener)
-				e.msgs = make(map[msgKey]*sources.Message, len(listed))
-				for i := range listed {
-					e.msgs[msgKey{listed[i].Mailbox, listed[i].ID}] = &listed[i]
+				e.msgs = make(map[msgKey]*sources.Message, listed.len())
+				for m := range listed.all() {
+					e.msgs[msgKey{m.Mailbox, m.ID}] = m
 				}
 				return listed, nil
 			}
@@ -227,54 +228,110 @@ type mailboxPlan struct {
 	resync   []resync           // copied before, with other flags now (SyncFlags)
 }
 
-func (e *engine) plan(ctx context.Context, listed []sources.Message) ([]*mailboxPlan, error) {
+func (e *engine) plan(ctx context.Context, listed *listing) ([]*mailboxPlan, error) {
+	// First the mailboxes and their sizes, so that each mailbox's list
+	// is allocated once.
 	var plan []*mailboxPlan
-	byName := map[string]*mailboxPlan{}
-	for i := range listed {
-		m := &listed[i]
-		mb := byName[m.Mailbox]
-		if mb == nil {
-			dst, skip := e.mapMailbox(m.Mailbox)
-			if skip {
-				continue
+	byName := map[string]*mailboxPlan{} // nil: skipped
+	count := map[*mailboxPlan]int{}
+	var mb *mailboxPlan
+	for m := range listed.all() {
+		if mb == nil || mb.src != m.Mailbox {
+			var seen bool
+			if mb, seen = byName[m.Mailbox]; !seen {
+				if dst, skip := e.mapMailbox(m.Mailbox); !skip {
+					mb = &mailboxPlan{src: m.Mailbox, dst: dst}
+					plan = append(plan, mb)
+				}
+				byName[m.Mailbox] = mb
 			}
-			mb = &mailboxPlan{src: m.Mailbox, dst: dst}
-			byName[m.Mailbox] = mb
-			plan = append(plan, mb)
 		}
-		if e.opts.Filter != nil && !e.opts.Filter(*m) {
-			continue
+		if mb != nil {
+			count[mb]++
 		}
-		mb.all = append(mb.all, m)
+	}
+	for _, mb := range plan {
+		mb.all = make([]*sources.Message, 0, count[mb])
+	}
+	mb = nil
+	for m := range listed.all() {
+		if mb == nil || mb.src != m.Mailbox {
+			mb = byName[m.Mailbox]
+		}
+		if mb != nil && (e.opts.Filter == nil || e.opts.Filter(*m)) {
+			mb.all = append(mb.all, m)
+		}
 	}
 	for _, mb := range plan {
 		if err := e.checkValidity(ctx, mb); err != nil {
 			return nil, err
 		}
-		done, err := e.job.Journal.Copied(ctx, e.job.Name, mb.src)
-		if err != nil {
+		if err := e.planMailbox(ctx, mb); err != nil {
 			return nil, err
-		}
-		for _, m := range mb.all {
-			e.sum.SourceTotal++
-			if e.opts.DeleteSource {
-				if ent, ok := done[m.ID]; !ok || !ent.Deleted {
-					e.sum.WouldFree += m.Size
-				}
-			}
-			if ent, ok := done[m.ID]; ok {
-				e.job.Stats.AlreadyThere.Add(1)
-				if e.opts.SyncFlags && m.Flags != nil && ent.TargetRef != "" && ent.Flags != flagKey(m.Flags) {
-					mb.resync = append(mb.resync, resync{msg: m, ref: ent.TargetRef, dst: ent.DstMailbox})
-				}
-				continue
-			}
-			mb.todo = append(mb.todo, m)
-			e.job.Stats.PlannedMessages.Add(1)
-			e.job.Stats.PlannedBytes.Add(m.Size)
 		}
 	}
 	return plan, nil
+}
+
+// planMailbox sorts the mailbox's messages into those the journal
+// holds (flags to bring across with SyncFlags) and those to copy.
+func (e *engine) planMailbox(ctx context.Context, mb *mailboxPlan) error {
+	e.sum.SourceTotal += int64(len(mb.all))
+	var done []uint64 // bit i: mb.all[i] is journaled; nil while none is
+	type pending struct {
+		i int
+		r resync
+	}
+	var resyncs []pending
+	var freed int64 // size of the journaled messages already deleted
+	err := e.journaled(ctx, mb.src, mb.all, func(i int, ent journal.Entry) {
+		if done == nil {
+			done = make([]uint64, (len(mb.all)+63)/64)
+		}
+		done[i/64] |= 1 << (i % 64)
+		m := mb.all[i]
+		if ent.Deleted {
+			freed += m.Size
+		}
+		if e.opts.SyncFlags && m.Flags != nil && ent.TargetRef != "" && ent.Flags != flagKey(m.Flags) {
+			resyncs = append(resyncs, pending{i, resync{msg: m, ref: ent.TargetRef, dst: ent.DstMailbox}})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(resyncs, func(a, b pending) int { return a.i - b.i }) // in listing order
+	for _, p := range resyncs {
+		mb.resync = append(mb.resync, p.r)
+	}
+	journaled := 0
+	for _, w := range done {
+		journaled += bits.OnesCount64(w)
+	}
+	e.job.Stats.AlreadyThere.Add(int64(journaled))
+	if done == nil {
+		mb.todo = slices.Clip(mb.all) // shared: neither is changed after planning
+	} else {
+		mb.todo = make([]*sources.Message, 0, len(mb.all)-journaled)
+		for i, m := range mb.all {
+			if done[i/64]&(1<<(i%64)) == 0 {
+				mb.todo = append(mb.todo, m)
+			}
+		}
+	}
+	if e.opts.DeleteSource {
+		e.sum.WouldFree -= freed
+		for _, m := range mb.all {
+			e.sum.WouldFree += m.Size
+		}
+	}
+	var planned int64
+	for _, m := range mb.todo {
+		planned += m.Size
+	}
+	e.job.Stats.PlannedMessages.Add(int64(len(mb.todo)))
+	e.job.Stats.PlannedBytes.Add(planned)
+	return nil
 }
 
 func (e *engine) mapMailbox(src string) (string, bool) {
