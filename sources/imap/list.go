@@ -123,19 +123,13 @@ func (s *Source) listMailbox(ctx context.Context, b mailbox, hw HighWater, fn fu
 
 // message turns a FETCH answer into a sources.Message.
 func (s *Source) message(mailbox string, uidValidity uint32, buf *imapclient.FetchMessageBuffer) sources.Message {
-	flags := make([]string, 0, len(buf.Flags))
-	for _, f := range buf.Flags {
-		if !strings.EqualFold(string(f), `\Recent`) {
-			flags = append(flags, string(f))
-		}
-	}
 	return sources.Message{
 		ID:        FormatID(uidValidity, uint32(buf.UID)),
 		Mailbox:   mailbox,
 		Size:      buf.RFC822Size,
 		SizeExact: true,
-		Flags:     flags,
-		Date:      buf.InternalDate,
+		Flags:     s.shared.flagList(buf.Flags),
+		Date:      s.shared.date(buf.InternalDate),
 		Location:  s.messageLocation(mailbox, uint32(buf.UID)),
 	}
 }

@@ -78,6 +78,8 @@ type Source struct {
 	mu     sync.Mutex
 	boxes  map[string]mailbox   // by UTF-8 name, from the last LIST
 	status map[string]boxStatus // by UTF-8 name, from the last EXAMINE in List
+
+	shared interner // flag lists and zones shared between listed messages
 }
 
 var (
