@@ -46,6 +46,11 @@ func (b *batch) full() bool {
 		(len(b.items) > 0 && time.Since(b.started) > batchAge)
 }
 
+// room reports whether a message of size bytes fits into the batch.
+func (b *batch) room(size int64) bool {
+	return len(b.items) < batchItems && int64(len(b.arena))+size <= batchBytes
+}
+
 // batchable reports whether the message goes into a batch.
 func (w *worker) batchable(size int64) bool {
 	_, ok := w.t.(target.Batcher)

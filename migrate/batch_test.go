@@ -21,48 +21,153 @@ func batchCorpus() []memsource.Message {
 	return msgs
 }
 
-func newBatchRig(t *testing.T) (*rig, []memsource.Message) {
+func newBatchRig(t *testing.T, stream bool) (*rig, []memsource.Message) {
 	msgs := batchCorpus()
 	r := newRig(t, msgs...)
 	r.store.Batch = true
+	r.stream = stream
 	return r, msgs
 }
 
+// bothReads runs a test with a source read one message at a time and
+// with a sources.Streamer.
+func bothReads(t *testing.T, test func(t *testing.T, stream bool)) {
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stream=%v", stream), func(t *testing.T) { test(t, stream) })
+	}
+}
+
 func TestBatchCopiesExactlyOnce(t *testing.T) {
-	r, msgs := newBatchRig(t)
-	sum, err := r.run(Options{})
-	if err != nil || !sum.OK() || sum.Copied != int64(len(msgs)) {
-		t.Fatalf("Run() = %+v, %v; want %d copied", sum, err, len(msgs))
-	}
-	r.exactlyOnce(msgs)
-	if max := len(msgs)/batchItems + 3; r.store.Batches > max {
-		t.Errorf("Run() stored %d messages in %d batches, want at most %d", len(msgs), r.store.Batches, max)
-	}
-	sum, err = r.run(Options{})
-	if err != nil || sum.Copied != 0 || sum.AlreadyThere != int64(len(msgs)) {
-		t.Fatalf("rerun = copied %d, already %d, %v; want 0, %d", sum.Copied, sum.AlreadyThere, err, len(msgs))
-	}
-	r.exactlyOnce(msgs)
+	bothReads(t, func(t *testing.T, stream bool) {
+		r, msgs := newBatchRig(t, stream)
+		sum, err := r.run(Options{})
+		if err != nil || !sum.OK() || sum.Copied != int64(len(msgs)) {
+			t.Fatalf("Run() = %+v, %v; want %d copied", sum, err, len(msgs))
+		}
+		r.exactlyOnce(msgs)
+		if max := len(msgs)/batchItems + 3; r.store.Batches > max {
+			t.Errorf("Run() stored %d messages in %d batches, want at most %d", len(msgs), r.store.Batches, max)
+		}
+		sum, err = r.run(Options{})
+		if err != nil || sum.Copied != 0 || sum.AlreadyThere != int64(len(msgs)) {
+			t.Fatalf("rerun = copied %d, already %d, %v; want 0, %d", sum.Copied, sum.AlreadyThere, err, len(msgs))
+		}
+		r.exactlyOnce(msgs)
+	})
 }
 
 func TestBatchNoBatchOption(t *testing.T) {
-	r, msgs := newBatchRig(t)
-	if sum, err := r.run(Options{NoBatch: true}); err != nil || !sum.OK() {
-		t.Fatalf("Run(NoBatch) = %+v, %v", sum, err)
-	}
-	r.exactlyOnce(msgs)
-	if r.store.Batches != 0 {
-		t.Errorf("Run(NoBatch) used %d batches, want 0", r.store.Batches)
-	}
+	bothReads(t, func(t *testing.T, stream bool) {
+		r, msgs := newBatchRig(t, stream)
+		if sum, err := r.run(Options{NoBatch: true}); err != nil || !sum.OK() {
+			t.Fatalf("Run(NoBatch) = %+v, %v", sum, err)
+		}
+		r.exactlyOnce(msgs)
+		if r.store.Batches != 0 {
+			t.Errorf("Run(NoBatch) used %d batches, want 0", r.store.Batches)
+		}
+	})
 }
 
 func TestBatchLostReplyIsNotDuplicated(t *testing.T) {
-	r, msgs := newBatchRig(t)
+	bothReads(t, func(t *testing.T, stream bool) {
+		r, msgs := newBatchRig(t, stream)
+		r.store.FailAppend = func(n int) (error, error) {
+			switch n {
+			case 0: // stored, but the reply never came
+				return nil, errors.New("connection reset")
+			case 2: // refused before storing
+				return errors.New("connection reset"), nil
+			}
+			return nil, nil
+		}
+		sum, err := r.run(Options{})
+		if err != nil || !sum.OK() {
+			t.Fatalf("Run() = %+v, %v", sum, err)
+		}
+		if sum.AlreadyThere == 0 || sum.Copied+sum.AlreadyThere != int64(len(msgs)) {
+			t.Errorf("Run() = copied %d, already there %d; want the lost batch found again, %d in all", sum.Copied, sum.AlreadyThere, len(msgs))
+		}
+		r.exactlyOnce(msgs)
+	})
+}
+
+func TestBatchCrashAtEveryBatch(t *testing.T) {
+	bothReads(t, func(t *testing.T, stream bool) {
+		for k := 0; k < 3; k++ {
+			for _, stored := range []bool{false, true} {
+				r, msgs := newBatchRig(t, stream)
+				r.store.FailAppend = func(n int) (error, error) {
+					if n != k {
+						return nil, nil
+					}
+					crash := sources.Permanent(errors.New("killed"))
+					if stored {
+						return nil, crash
+					}
+					return crash, nil
+				}
+				if _, err := r.run(Options{}); err == nil {
+					t.Fatalf("crash at batch %d: Run() = nil error", k)
+				}
+				r.store.FailAppend = nil
+				if sum, err := r.run(Options{}); err != nil || !sum.OK() {
+					t.Fatalf("rerun after crash at batch %d (stored %v): %v", k, stored, err)
+				}
+				r.exactlyOnce(msgs)
+			}
+		}
+	})
+}
+
+func TestBatchRefusedMessageFailsAlone(t *testing.T) {
+	bothReads(t, func(t *testing.T, stream bool) {
+		r, msgs := newBatchRig(t, stream)
+		bad := []byte("Subject: batch 7\r\n")
+		r.store.Refuse = func(raw []byte) bool { return bytes.Contains(raw, bad) }
+		sum, err := r.run(Options{})
+		if err != nil || len(sum.Failed) != 1 || sum.Copied != int64(len(msgs)-1) {
+			t.Fatalf("Run() = copied %d, failed %v, %v; want %d copied and the refused one failed", sum.Copied, sum.Failed, err, len(msgs)-1)
+		}
+		for _, s := range r.store.Mailbox("INBOX") {
+			if bytes.Contains(s.Raw, bad) {
+				t.Errorf("the refused message is on the target")
+			}
+		}
+	})
+}
+
+func TestStreamCutMidChunk(t *testing.T) {
+	r, msgs := newBatchRig(t, true)
+	// The stream breaks inside a message of the first chunk, then a whole
+	// Open fails: the rest of the chunk goes one by one.
+	r.box.CutAfter = func(i, opens int) int64 {
+		if opens == 3 {
+			return 10
+		}
+		return -1
+	}
+	r.box.FailOpen = func(i, opens int) error {
+		if opens == 70 {
+			return errors.New("connection reset")
+		}
+		return nil
+	}
+	sum, err := r.run(Options{})
+	if err != nil || !sum.OK() {
+		t.Fatalf("Run() = %+v, %v", sum, err)
+	}
+	r.exactlyOnce(msgs)
+}
+
+func TestStreamTargetFailsMidChunk(t *testing.T) {
+	r, msgs := newBatchRig(t, true)
+	r.store.Batch = false // every message is its own append, inside the stream
 	r.store.FailAppend = func(n int) (error, error) {
 		switch n {
-		case 0: // stored, but the reply never came
-			return nil, errors.New("connection reset")
-		case 2: // refused before storing
+		case 5:
+			return nil, errors.New("connection reset") // stored, reply lost
+		case 9:
 			return errors.New("connection reset"), nil
 		}
 		return nil, nil
@@ -71,49 +176,5 @@ func TestBatchLostReplyIsNotDuplicated(t *testing.T) {
 	if err != nil || !sum.OK() {
 		t.Fatalf("Run() = %+v, %v", sum, err)
 	}
-	if sum.AlreadyThere == 0 || sum.Copied+sum.AlreadyThere != int64(len(msgs)) {
-		t.Errorf("Run() = copied %d, already there %d; want the lost batch found again, %d in all", sum.Copied, sum.AlreadyThere, len(msgs))
-	}
 	r.exactlyOnce(msgs)
-}
-
-func TestBatchCrashAtEveryBatch(t *testing.T) {
-	for k := 0; k < 3; k++ {
-		for _, stored := range []bool{false, true} {
-			r, msgs := newBatchRig(t)
-			r.store.FailAppend = func(n int) (error, error) {
-				if n != k {
-					return nil, nil
-				}
-				crash := sources.Permanent(errors.New("killed"))
-				if stored {
-					return nil, crash
-				}
-				return crash, nil
-			}
-			if _, err := r.run(Options{}); err == nil {
-				t.Fatalf("crash at batch %d: Run() = nil error", k)
-			}
-			r.store.FailAppend = nil
-			if sum, err := r.run(Options{}); err != nil || !sum.OK() {
-				t.Fatalf("rerun after crash at batch %d (stored %v): %v", k, stored, err)
-			}
-			r.exactlyOnce(msgs)
-		}
-	}
-}
-
-func TestBatchRefusedMessageFailsAlone(t *testing.T) {
-	r, msgs := newBatchRig(t)
-	bad := []byte("Subject: batch 7\r\n")
-	r.store.Refuse = func(raw []byte) bool { return bytes.Contains(raw, bad) }
-	sum, err := r.run(Options{})
-	if err != nil || len(sum.Failed) != 1 || sum.Copied != int64(len(msgs)-1) {
-		t.Fatalf("Run() = copied %d, failed %v, %v; want %d copied and the refused one failed", sum.Copied, sum.Failed, err, len(msgs)-1)
-	}
-	for _, s := range r.store.Mailbox("INBOX") {
-		if bytes.Contains(s.Raw, bad) {
-			t.Errorf("the refused message is on the target")
-		}
-	}
 }

@@ -172,14 +172,14 @@ func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan, wor
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	jobs := make(chan sources.Message)
+	jobs := make(chan []sources.Message)
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for m := range jobs {
-				if err := w.transfer(ctx, st, m); err != nil {
+			for chunk := range jobs {
+				if err := w.transferChunk(ctx, st, chunk); err != nil {
 					cancel(err)
 					return
 				}
@@ -189,15 +189,23 @@ func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan, wor
 			}
 		}()
 	}
+	p.e.srcMu.RLock()
+	_, streaming := p.e.src.(sources.Streamer)
+	p.e.srcMu.RUnlock()
 	fed := 0
 feed:
-	for _, m := range plan.todo {
+	for fed < len(plan.todo) {
 		if p.e.draining() {
 			break
 		}
+		n := chunkLen(plan.todo[fed:], streaming)
+		chunk := make([]sources.Message, n)
+		for i, m := range plan.todo[fed : fed+n] {
+			chunk[i] = *m
+		}
 		select {
-		case jobs <- *m:
-			fed++
+		case jobs <- chunk:
+			fed += n
 		case <-p.e.job.Drain:
 			break feed
 		case <-ctx.Done():

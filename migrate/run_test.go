@@ -27,10 +27,11 @@ func corpus() []memsource.Message {
 }
 
 type rig struct {
-	t     *testing.T
-	box   *memsource.Box
-	store *memtarget.Store
-	state string
+	t      *testing.T
+	box    *memsource.Box
+	store  *memtarget.Store
+	state  string
+	stream bool // the source is a sources.Streamer
 }
 
 func newRig(t *testing.T, msgs ...memsource.Message) *rig {
@@ -46,11 +47,16 @@ func (r *rig) run(opts Options) (*Summary, error) {
 	defer j.Close()
 	opts.Backoff = time.Millisecond
 	job := &Job{
-		Name:       "test",
-		OpenSource: func(context.Context) (sources.Source, error) { return r.box.Source(), nil },
-		Target:     r.store.Dialer(),
-		Journal:    j,
-		Options:    opts,
+		Name: "test",
+		OpenSource: func(context.Context) (sources.Source, error) {
+			if r.stream {
+				return r.box.StreamingSource(), nil
+			}
+			return r.box.Source(), nil
+		},
+		Target:  r.store.Dialer(),
+		Journal: j,
+		Options: opts,
 	}
 	return Run(context.Background(), job)
 }

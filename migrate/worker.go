@@ -46,7 +46,9 @@ func (e dialError) Unwrap() error { return e.err }
 // transfer copies one message, retrying temporary failures. It returns
 // an error only when the whole job must stop.
 func (w *worker) transfer(ctx context.Context, st *mailboxState, m sources.Message) error {
-	if w.batch.full() {
+	// A message too big for the batch goes after the batch, so the
+	// target stores messages in the source's order.
+	if w.batch.full() || (len(w.batch.items) > 0 && m.Size > batchMessage) {
 		if err := w.flush(ctx); err != nil {
 			return err
 		}
@@ -68,21 +70,12 @@ func (w *worker) transfer(ctx context.Context, st *mailboxState, m sources.Messa
 		case sources.IsPermanent(err):
 			return err
 		}
-		// A temporary failure: the append may or may not have landed, so
-		// the mailbox index must be rebuilt before the next claim.
-		st.markStale()
-		var se sourceError
-		if errors.As(err, &se) {
-			w.reopenSource(ctx)
-		}
+		w.recover(ctx, st, err)
 		if errors.Is(err, errSizeMismatch) {
 			forceSpool = true
 		}
-		if !errors.As(err, &dialError{}) {
-			w.closeTarget()
-		}
 		if attempt >= w.e.opts.Attempts {
-			if errors.As(err, &dialError{}) || errors.As(err, &se) {
+			if errors.As(err, &dialError{}) || errors.As(err, &sourceError{}) {
 				return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
 			}
 			w.e.fail(Failure{Mailbox: m.Mailbox, Location: m.Location, Err: err})
@@ -104,6 +97,19 @@ func (w *worker) transfer(ctx context.Context, st *mailboxState, m sources.Messa
 		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
+	}
+}
+
+// recover prepares the next attempt after a temporary failure: the
+// append may or may not have landed, so the mailbox index is rebuilt
+// before the next claim; a failed source or target is reconnected.
+func (w *worker) recover(ctx context.Context, st *mailboxState, err error) {
+	st.markStale()
+	if errors.As(err, &sourceError{}) {
+		w.reopenSource(ctx)
+	}
+	if !errors.As(err, &dialError{}) {
+		w.closeTarget()
 	}
 }
 
@@ -207,7 +213,7 @@ func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, 
 		return nil
 	}
 
-	if w.batchable(size) {
+	if w.batchable(size) && w.batch.room(size) {
 		err := w.queue(st, m, identity, target.Message{Flags: flags, Date: date, Size: size}, body)
 		switch {
 		case err == nil:

@@ -133,6 +133,21 @@ type ConcurrentOpener interface {
 	ConcurrentOpen()
 }
 
+// Streamer is implemented by sources that can read several messages with
+// one request (IMAP UID FETCH of a UID set, POP3 pipelined RETR), which
+// saves a round trip per message: on a link with 20 ms of latency, one
+// request per message would cap a connection at 25 messages a second.
+type Streamer interface {
+	// OpenEach reads msgs, which belong to one mailbox, and calls fn with
+	// the index in msgs of each message it delivers and a reader of its
+	// bytes (the same bytes Open gives), valid only until fn returns; fn
+	// reads it to the end. Messages may come in any order; a message the
+	// source cannot deliver (expunged meanwhile) is left out, and the
+	// caller reads the ones left out with Open, which reports why. An
+	// error from fn stops OpenEach, which returns it.
+	OpenEach(ctx context.Context, msgs []Message, fn func(i int, r io.Reader) error) error
+}
+
 // Quotaer is implemented by sources that can report the account's
 // storage quota (IMAP GETQUOTAROOT), so an archive run can show what it
 // freed. ok is false when the server has no quota to report.
