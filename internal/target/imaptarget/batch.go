@@ -60,6 +60,12 @@ func (t *Target) AppendBatch(ctx context.Context, mailbox string, items []target
 		resp, err = multiAppend(r, w, "MF"+strconv.Itoa(t.seq), name, c.Caps(), items, flags)
 		return err
 	})
+	var ie *imap.Error
+	if errors.As(err, &ie) && ie.Code == imap.ResponseCodeOverQuota {
+		// The batch as a whole does not fit: store what fits, so that
+		// the job stops where the quota does.
+		return t.appendEach(ctx, mailbox, items)
+	}
 	if err != nil {
 		return nil, t.appendError(mailbox, name, err)
 	}
