@@ -42,7 +42,7 @@ func TestKillAndRerunBinary(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(killSeed(t), 2))
 			srv := startDovecot(t)
-			want := deliverAll(t, srv, "alice", resumeCorpus(13, 150, 400_000))
+			want := deliverAll(t, srv, "alice", resumeCorpus(13, 400, 400_000)) // several batches: room for kills
 			args := []string{"migrate", "--state", statePath(t), "--progress", "none",
 				popURL(srv, "alice"), imapURL(srv, "bob", "")}
 			if deleteSource {
@@ -217,7 +217,7 @@ func TestKillAndRerunMaildirParallel(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		n := map[string]int{"INBOX": 120, "Sent": 30, "Archive/2023": 30}[mailbox]
+		n := map[string]int{"INBOX": 300, "Sent": 80, "Archive/2023": 80}[mailbox]
 		msgs := append(resumeCorpus(uint64(len(mailbox)), n, 300_000), twin)
 		for i, raw := range msgs {
 			file := raw

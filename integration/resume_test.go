@@ -79,7 +79,7 @@ func removeState(t *testing.T, state string) {
 func TestDeletedStateNoDuplicates(t *testing.T) {
 	t.Parallel()
 	srv := startDovecot(t)
-	want := deliverAll(t, srv, "alice", resumeCorpus(3, 40, 200_000))
+	want := deliverAll(t, srv, "alice", resumeCorpus(3, 100, 200_000)) // more than one batch
 	j := newJob(t, popURL(srv, "alice"), imapURL(srv, "bob", ""))
 	state := statePath(t)
 

@@ -53,7 +53,7 @@ func TestNoPasswordLeaks(t *testing.T) {
 		t.Run(source, func(t *testing.T) {
 			t.Parallel()
 			msgs := mixedCorpus(41, 30, 20_000)
-			msgs = append(msgs, bytes.Repeat([]byte("x"), 40_000)) // refused: over APPENDLIMIT
+			msgs = append(msgs, append([]byte("Subject: big\r\n\r\n"), bytes.Repeat([]byte("x"), 40_000)...)) // refused: over APPENDLIMIT
 			dst := imaptest.NewServerOptions(t, imaptest.Options{Password: knownPassword, Username: "bob", AppendLimit: 30_000,
 				AppendHook: func(string) error { time.Sleep(5 * time.Millisecond); return nil }})
 			var srcURL, user string
