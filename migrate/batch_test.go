@@ -178,3 +178,14 @@ func TestStreamTargetFailsMidChunk(t *testing.T) {
 	}
 	r.exactlyOnce(msgs)
 }
+
+func TestEmptyDeliveryIsRefused(t *testing.T) {
+	// Like go-imap's memory server with a message without a header: the
+	// size says 40000 bytes, BODY[] is empty.
+	msgs := append(corpus(), memsource.Message{Raw: []byte{}, WrongSize: 40000})
+	r := newRig(t, msgs...)
+	sum, err := r.run(Options{})
+	if err != nil || len(sum.Failed) != 1 || sum.Copied != int64(len(msgs)-1) {
+		t.Fatalf("Run() with a source serving an empty message = copied %d, failed %v, %v; want that one failed", sum.Copied, sum.Failed, err)
+	}
+}

@@ -201,6 +201,11 @@ func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, 
 		}
 		size = w.spool.size
 		body = w.spool.reader()
+		if size == 0 && m.Size > 0 && m.SizeExact {
+			// An empty body for a message listed with content is the
+			// server's failure to serve it, not the message.
+			return &sources.MessageError{Location: m.Location, Err: fmt.Errorf("the source listed %d bytes but delivered an empty message; not copied", m.Size)}
+		}
 	}
 	identity := mailhdr.Identity(size, w.header)
 
