@@ -3,7 +3,9 @@
 // WithOAuth, only AUTH XOAUTH2/OAUTHBEARER with a valid token), STLS or
 // implicit TLS with a generated self-signed certificate, dot-stuffs
 // correctly, and can fail on cue: drop a connection in the middle of a
-// RETR, answer -ERR to a command, or never answer it.
+// RETR, answer -ERR to a command or to one message's RETR, or never
+// answer it. With WithPipelining it announces PIPELINING, and HoldRetrs
+// proves a client sends RETRs ahead of their answers.
 package pop3test
 
 import (
@@ -32,6 +34,7 @@ type Server struct {
 	noSTLS         bool
 	noSASL         bool
 	implicitTLS    bool
+	pipelining     bool
 	tokenOK        TokenCheck // non-nil: only token logins (WithOAuth)
 	oauthMechs     []string
 
@@ -45,6 +48,9 @@ type Server struct {
 	stall         map[string]bool
 	failRetr      *retrFault
 	trickle       *trickle
+	holdRetrs     int
+	maxHeld       int
+	refuse        map[int]bool
 	logins        int
 	tokenLogins   int
 	refusedTokens int
@@ -105,7 +111,7 @@ func ImplicitTLS() Option { return func(s *Server) { s.implicitTLS = true } }
 func New(opts ...Option) (*Server, error) {
 	s := &Server{
 		user: DefaultUser, password: DefaultPassword,
-		errOn: map[string]bool{}, stall: map[string]bool{},
+		errOn: map[string]bool{}, stall: map[string]bool{}, refuse: map[int]bool{},
 		conns: map[net.Conn]bool{},
 	}
 	for _, o := range opts {
@@ -289,11 +295,13 @@ func (s *Server) Trickle(chunk int, pause time.Duration) {
 	s.trickle = &trickle{max(chunk, 1), pause}
 }
 
-// ClearFaults cancels ErrOn, Stall, Trickle and a pending FailRetrAt.
+// ClearFaults cancels ErrOn, Stall, Trickle, HoldRetrs, RefuseRetr and
+// a pending FailRetrAt.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.errOn, s.stall, s.failRetr, s.trickle = map[string]bool{}, map[string]bool{}, nil, nil
+	s.holdRetrs, s.refuse = 0, map[int]bool{}
 }
 
 // Logins returns the number of successful logins.

@@ -20,6 +20,7 @@ type session struct {
 	secure bool
 
 	user    string   // from USER
+	held    []string // RETR arguments read but not yet answered (HoldRetrs)
 	box     []*entry // snapshot taken at login; nil before
 	deleted []bool
 }
@@ -60,25 +61,38 @@ func (ss *session) run() {
 		line = strings.TrimRight(line, "\r\n")
 		verb, arg, _ := strings.Cut(line, " ")
 		verb = strings.ToUpper(verb)
-
-		ss.s.mu.Lock()
-		stall, fail := ss.s.stall[verb], ss.s.errOn[verb]
-		ss.s.mu.Unlock()
-		switch {
-		case stall:
-			io.Copy(io.Discard, ss.conn)
-			return
-		case fail && verb == "QUIT":
-			ss.reply("-ERR [SYS/TEMP] injected fault for QUIT, nothing committed")
-			return
-		case fail:
-			ss.reply("-ERR injected fault for %s", verb)
-			continue
+		if verb == "RETR" {
+			if took, full := ss.hold(arg); took {
+				if full && !ss.release() {
+					return
+				}
+				continue
+			}
 		}
-		if !ss.command(verb, arg) {
+		if !ss.release() || !ss.handle(verb, arg) {
 			return
 		}
 	}
+}
+
+// handle runs one command line, with the injected faults; false ends
+// the session.
+func (ss *session) handle(verb, arg string) bool {
+	ss.s.mu.Lock()
+	stall, fail := ss.s.stall[verb], ss.s.errOn[verb]
+	ss.s.mu.Unlock()
+	switch {
+	case stall:
+		io.Copy(io.Discard, ss.conn)
+		return false
+	case fail && verb == "QUIT":
+		ss.reply("-ERR [SYS/TEMP] injected fault for QUIT, nothing committed")
+		return false
+	case fail:
+		ss.reply("-ERR injected fault for %s", verb)
+		return true
+	}
+	return ss.command(verb, arg)
 }
 
 // command runs one command; false ends the session.
@@ -102,6 +116,9 @@ func (ss *session) command(verb, arg string) bool {
 
 func (ss *session) capa() {
 	caps := []string{"TOP", "USER", "RESP-CODES", "AUTH-RESP-CODE"}
+	if ss.s.pipelining {
+		caps = append(caps, "PIPELINING")
+	}
 	if !ss.s.noUIDL {
 		caps = append(caps, "UIDL")
 	}

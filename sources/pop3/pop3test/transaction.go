@@ -31,7 +31,13 @@ func (ss *session) transaction(verb, arg string) bool {
 		ss.scan(verb, arg)
 	case "RETR":
 		i, ok := ss.message(arg)
-		if ok {
+		ss.s.mu.Lock()
+		refused := ss.s.refuse[i]
+		ss.s.mu.Unlock()
+		switch {
+		case ok && refused:
+			ss.reply("-ERR message %d was deleted by another session", i+1)
+		case ok:
 			return ss.retr(i)
 		}
 	case "TOP":
