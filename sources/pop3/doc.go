@@ -12,6 +12,11 @@
 // now+IdleTimeout: a slow transfer lives as long as bytes flow, a silent
 // server fails after IdleTimeout.
 //
+// Source.OpenEach (sources.Streamer) reads a run of messages with
+// pipelined RETR commands where the server announces PIPELINING (RFC
+// 2449): up to 64 commands go out before their answers are read, one
+// round trip for the run instead of one per message.
+//
 // Message identity is the server's UIDL. A server without UIDL is
 // supported at a price: List downloads every message once to compute a
 // SHA-256 content digest as its identity (see Source.List).

@@ -16,6 +16,8 @@ type Source struct {
 	c    *Client
 	drop *maildrop // from the last List; nil before it
 	dele int       // messages marked for deletion in this session
+
+	dropped bool // OpenEach left the connection unusable: log in again
 }
 
 var (
@@ -43,6 +45,9 @@ func (s *Source) Client() *Client { return s.c }
 // every message during List, on top of the transfer itself. Repeated IDs
 // (identical messages) get an occurrence suffix: "<id>#2", "<id>#3".
 func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error {
+	if err := s.redial(ctx); err != nil {
+		return err
+	}
 	sizes, err := s.index(ctx)
 	if err != nil {
 		return err
@@ -77,6 +82,9 @@ func (s *Source) number(ctx context.Context, m sources.Message) (int, int, error
 // Open streams the message with RETR. The reader must be closed before
 // the next call on this Source.
 func (s *Source) Open(ctx context.Context, m sources.Message) (io.ReadCloser, error) {
+	if err := s.redial(ctx); err != nil {
+		return nil, err
+	}
 	n, _, err := s.number(ctx, m)
 	if err != nil {
 		return nil, err
@@ -92,6 +100,9 @@ func (s *Source) Open(ctx context.Context, m sources.Message) (io.ReadCloser, er
 // Delete marks msgs for deletion (DELE). They are removed from the
 // server only when Close succeeds.
 func (s *Source) Delete(ctx context.Context, msgs []sources.Message) error {
+	if err := s.redial(ctx); err != nil {
+		return err
+	}
 	for _, m := range msgs {
 		n, i, err := s.number(ctx, m)
 		if err != nil {
