@@ -20,21 +20,24 @@ type workerPool struct {
 	workers []*worker
 }
 
+// newWorkerPool makes one worker per connection; fit drops the extra
+// ones once the source is known to read one message at a time.
 func newWorkerPool(e *engine) *workerPool {
-	n := e.opts.Connections
-	if !e.concurrent {
-		n = 1 // the source reads one message at a time (POP3, ...)
-	}
 	p := &workerPool{e: e}
-	for i := 0; i < n; i++ {
+	for i := 0; i < e.opts.Connections; i++ {
 		p.workers = append(p.workers, newWorker(e))
 	}
 	return p
 }
 
-func (p *workerPool) close() {
-	for _, w := range p.workers {
-		w.closeTarget()
+// fit keeps a single worker for a source that is not a
+// sources.ConcurrentOpener (POP3, ...): it reads one message at a time.
+func (p *workerPool) fit() {
+	if !p.e.concurrent && len(p.workers) > 1 {
+		for _, w := range p.workers[1:] {
+			w.closeTarget()
+		}
+		p.workers = p.workers[:1]
 	}
 }
 

@@ -119,8 +119,16 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	if err := e.loadMarks(ctx); err != nil {
 		return e.sum, err
 	}
+	var pool *workerPool
+	var first, rest warmer
+	if !e.opts.DryRun {
+		pool = newWorkerPool(e)
+		defer pool.close()
+		first.start(ctx, pool.workers[:1]) // while the source is listed
+	}
 	listed, err := e.openSource(ctx)
 	if err != nil {
+		first.wait()
 		return e.sum, err
 	}
 	defer func() {
@@ -136,10 +144,13 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 			e.sum.QuotaKnown, e.sum.QuotaBefore, e.sum.QuotaAfter, e.sum.QuotaLimit = true, used, used, limit
 		}
 	}
-	var pool *workerPool
 	if !e.opts.DryRun {
-		pool = newWorkerPool(e)
-		defer pool.close()
+		if err := first.wait(); err != nil {
+			return e.sum, err
+		}
+		pool.fit()
+		rest.start(ctx, pool.workers[1:]) // while the first prepares mailboxes
+		defer rest.wait()
 		if err := e.loadMailboxes(ctx, pool.workers[0]); err != nil {
 			return e.sum, err
 		}
@@ -153,6 +164,9 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 		return e.sum, nil
 	}
 	if err := e.prepareMailboxes(ctx, pool.workers[0]); err != nil {
+		return e.sum, err
+	}
+	if err := rest.wait(); err != nil {
 		return e.sum, err
 	}
 	if err := pool.run(ctx, plan); err != nil {
