@@ -35,7 +35,7 @@ func (s *Source) Open(ctx context.Context, m sources.Message) (io.ReadCloser, er
 	if loc == "" {
 		loc = s.messageLocation(normName(m.Mailbox), uid)
 	}
-	sess, err := s.pool.get(ctx)
+	sess, err := s.pool.getFor(ctx, s.serverName(m.Mailbox))
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,12 @@ func newPool(cfg imapconn.Config, size int) *pool {
 // get returns an idle session or dials a new one, waiting while all
 // sessions are in use.
 func (p *pool) get(ctx context.Context) (*session, error) {
+	return p.getFor(ctx, "")
+}
+
+// getFor is get preferring an idle session that has mailbox (a server
+// name) selected already: switching costs a round trip.
+func (p *pool) getFor(ctx context.Context, mailbox string) (*session, error) {
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -61,8 +67,14 @@ func (p *pool) get(ctx context.Context) (*session, error) {
 			p.mu.Unlock()
 			break
 		}
-		s := p.idle[n-1]
-		p.idle = p.idle[:n-1]
+		i := n - 1
+		for j, s := range p.idle {
+			if mailbox != "" && s.mailbox == mailbox {
+				i = j
+			}
+		}
+		s := p.idle[i]
+		p.idle = append(p.idle[:i], p.idle[i+1:]...)
 		p.mu.Unlock()
 		if !s.Broken() {
 			return s, nil
@@ -106,9 +118,12 @@ func (p *pool) close() {
 	p.idle = nil
 	p.closed = true
 	p.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, s := range idle {
-		s.Close()
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Close() }() // LOGOUT is a round trip each
 	}
+	wg.Wait()
 }
 
 // examine opens mailbox (a server name) read-only unless it is already

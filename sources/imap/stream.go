@@ -41,7 +41,7 @@ func (s *Source) OpenEach(ctx context.Context, msgs []sources.Message, fn func(i
 		set.AddNum(goimap.UID(uid))
 	}
 	loc := s.messageLocation(normName(mailbox), 0)
-	sess, err := s.pool.get(ctx)
+	sess, err := s.pool.getFor(ctx, s.serverName(mailbox))
 	if err != nil {
 		return err
 	}
