@@ -155,7 +155,7 @@ func soakIMAPToIMAP(t *testing.T, sz size) {
 func TestSoakDovecot(t *testing.T) {
 	dovecottest.Require(t)
 	t.Parallel()
-	soakDovecot(t, shortSoak, 60) // doveadm save is slow
+	soakDovecot(t, shortSoak, 200) // doveadm save is slow, but one batch would leave kills no room
 }
 
 func soakDovecot(t *testing.T, sz size, n int) {

@@ -281,8 +281,8 @@ func killArchive(t *testing.T, prefill bool) {
 		"pop3://alice@" + pop.Addr() + "?tls=none", "maildir:" + archive}
 	archived := func() map[string]int {
 		have := map[string]int{}
-		if _, err := os.Stat(archive); err != nil {
-			return have
+		if _, err := os.Stat(filepath.Join(archive, "cur")); err != nil {
+			return have // not created yet, or killed while creating it
 		}
 		for _, s := range readMaildirTree(t, archive) {
 			have[strings.SplitN(s, "|", 4)[3]]++
