@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	goimap "github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -22,18 +23,70 @@ import (
 // fn runs while the FETCH is in progress; it should be quick (the
 // engine only records the message). The idle watchdog is paused while
 // fn runs. fn must not call Open on a source with one connection.
+//
+// Mailboxes are listed over up to as many connections as the source
+// has, the EXAMINE and FETCH of the next ones sent while an earlier one
+// is being reported (on a distant server each is a round trip); fn still
+// gets one mailbox after the other, in order.
 func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error {
 	boxes, err := s.selected(ctx)
 	if err != nil {
 		return err
 	}
-	for _, b := range boxes {
-		if err := s.listMailbox(ctx, b, s.opts.Since[b.name], fn); err != nil {
-			return err
+	s.mu.Lock()
+	s.listed = boxes
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	// turn[i] is closed once mailbox i may report: when i-1 is done.
+	turn := make([]chan struct{}, len(boxes)+1)
+	for i := range turn {
+		turn[i] = make(chan struct{})
+	}
+	close(turn[0])
+	slots := make(chan struct{}, cap(s.pool.sem))
+	var wg sync.WaitGroup
+launch:
+	for i, b := range boxes {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			break launch
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			err := s.listMailbox(ctx, b, s.opts.Since[b.name], fn, turn[i])
+			if err == nil {
+				err = await(ctx, turn[i])
+			}
+			if err != nil {
+				cancel(err)
+				return
+			}
+			close(turn[i+1])
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
 	}
 	return nil
 }
+
+// await waits until ch is closed or ctx is done.
+func await(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// now is a closed channel: a mailbox listed alone reports at once.
+var now = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
 
 // ListSince reports the messages of one mailbox (UTF-8, "/") whose UID
 // is above afterUID, if the mailbox's UIDVALIDITY still equals
@@ -42,11 +95,12 @@ func (s *Source) List(ctx context.Context, fn func(sources.Message) error) error
 func (s *Source) ListSince(ctx context.Context, mailboxName string, uidValidity, afterUID uint32, fn func(sources.Message) error) error {
 	name := normName(mailboxName)
 	b := mailbox{name: name, server: s.serverName(name)}
-	return s.listMailbox(ctx, b, HighWater{UIDValidity: uidValidity, UID: afterUID}, fn)
+	return s.listMailbox(ctx, b, HighWater{UIDValidity: uidValidity, UID: afterUID}, fn, now)
 }
 
-// listMailbox examines b and reports its messages above hw.
-func (s *Source) listMailbox(ctx context.Context, b mailbox, hw HighWater, fn func(sources.Message) error) error {
+// listMailbox examines b and reports its messages above hw, once turn is
+// closed.
+func (s *Source) listMailbox(ctx context.Context, b mailbox, hw HighWater, fn func(sources.Message) error, turn <-chan struct{}) error {
 	sess, err := s.pool.get(ctx)
 	if err != nil {
 		return err
@@ -90,6 +144,12 @@ func (s *Source) listMailbox(ctx context.Context, b mailbox, hw HighWater, fn fu
 			UID: true, Flags: true, InternalDate: true, RFC822Size: true, ChangedSince: changedSince,
 		})
 		defer cmd.Close()
+		sess.End() // waiting for an earlier mailbox is not the server's silence
+		err := await(ctx, turn)
+		sess.Begin()
+		if err != nil {
+			return err
+		}
 		for {
 			data := cmd.Next()
 			if data == nil {

@@ -43,10 +43,17 @@ func specialUse(a goimap.MailboxAttr) (string, bool) {
 // Options.Mailbox. Subscribed comes from LIST RETURN (SUBSCRIBED) where
 // the server offers LIST-EXTENDED; a server without it cannot say, and
 // every mailbox is then reported as subscribed.
+//
+// After List, it reports the mailboxes List read (no second LIST).
 func (s *Source) Mailboxes(ctx context.Context) ([]sources.Mailbox, error) {
-	boxes, err := s.selected(ctx)
-	if err != nil {
-		return nil, err
+	s.mu.Lock()
+	boxes := s.listed
+	s.mu.Unlock()
+	if boxes == nil {
+		var err error
+		if boxes, err = s.selected(ctx); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]sources.Mailbox, len(boxes))
 	for i, b := range boxes {

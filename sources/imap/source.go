@@ -78,6 +78,7 @@ type Source struct {
 	mu     sync.Mutex
 	boxes  map[string]mailbox   // by UTF-8 name, from the last LIST
 	status map[string]boxStatus // by UTF-8 name, from the last EXAMINE in List
+	listed []mailbox            // the mailboxes the last List read
 
 	shared interner // flag lists and zones shared between listed messages
 }
