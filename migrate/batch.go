@@ -16,7 +16,7 @@ import (
 // one per message). Larger ones are streamed one by one, so memory stays
 // bounded by batchBytes per session.
 const (
-	batchItems   = 64        // messages per batch
+	batchItems   = 256       // messages per batch
 	batchBytes   = 2 << 20   // bytes held per session
 	batchMessage = 128 << 10 // larger messages are not batched
 	batchAge     = 2 * time.Second
