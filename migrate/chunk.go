@@ -13,7 +13,7 @@ import (
 // never fills in the middle of a read, and a message too big for a batch
 // alone (it is stored after the batch before it, keeping the source's
 // order).
-func chunkLen(todo []*sources.Message, streaming bool) int {
+func chunkLen(todo []sources.Message, streaming bool) int {
 	if !streaming || len(todo) < 2 || todo[0].Size > batchMessage {
 		return min(len(todo), 1)
 	}
@@ -87,8 +87,12 @@ func (w *worker) tryChunk(ctx context.Context, st *mailboxState, msgs []sources.
 	var cur []sources.Message
 	var index []int
 	for i, m := range msgs {
-		if c, ok := w.e.msgs[msgKey{m.Mailbox, m.ID}]; ok {
-			cur = append(cur, *c)
+		c, ok, err := w.e.current(m)
+		if err != nil {
+			return sources.Permanent(err)
+		}
+		if ok {
+			cur = append(cur, c)
 			index = append(index, i)
 		}
 	}

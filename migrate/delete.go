@@ -30,7 +30,7 @@ func (e *engine) deleteCopied(ctx context.Context, plan []*mailboxPlan) error {
 	for _, mb := range plan {
 		g := group{mailbox: mb.src}
 		var copied []int // indexes into mb.all
-		err := e.journaled(ctx, mb.src, mb.all, func(i int, ent journal.Entry) {
+		err := e.journaled(ctx, e.planList, mb.src, mb.all, func(i int, ent journal.Entry) {
 			if !ent.Deleted {
 				copied = append(copied, i)
 			}
@@ -40,9 +40,16 @@ func (e *engine) deleteCopied(ctx context.Context, plan []*mailboxPlan) error {
 		}
 		slices.Sort(copied) // in listing order
 		for _, i := range copied {
-			m := mb.all[i]
-			if cur, ok := e.msgs[msgKey{m.Mailbox, m.ID}]; ok {
-				doomed = append(doomed, *cur)
+			m, err := e.planList.get(int(mb.all[i]))
+			if err != nil {
+				return err
+			}
+			cur, ok, err := e.current(m)
+			if err != nil {
+				return err
+			}
+			if ok {
+				doomed = append(doomed, cur)
 				g.ids = append(g.ids, m.ID)
 			}
 		}

@@ -196,16 +196,23 @@ func (p *workerPool) transferMailbox(ctx context.Context, plan *mailboxPlan, wor
 	_, streaming := p.e.src.(sources.Streamer)
 	p.e.srcMu.RUnlock()
 	fed := 0
+	var ahead []sources.Message // the next messages, read from the listing
 feed:
 	for fed < len(plan.todo) {
 		if p.e.draining() {
 			break
 		}
-		n := chunkLen(plan.todo[fed:], streaming)
-		chunk := make([]sources.Message, n)
-		for i, m := range plan.todo[fed : fed+n] {
-			chunk[i] = *m
+		for k := fed + len(ahead); len(ahead) < batchItems && k < len(plan.todo); k++ {
+			m, err := p.e.planList.get(int(plan.todo[k]))
+			if err != nil {
+				cancel(sources.Permanent(err))
+				break feed
+			}
+			ahead = append(ahead, m)
 		}
+		n := chunkLen(ahead, streaming)
+		chunk := slices.Clone(ahead[:n])
+		ahead = append(ahead[:0], ahead[n:]...)
 		select {
 		case jobs <- chunk:
 			fed += n

@@ -50,13 +50,15 @@ type engine struct {
 
 	srcMu        sync.RWMutex // guards src and msgs; held (exclusively unless the source is concurrent) while a message is read
 	src          sources.Source
-	msgs         map[msgKey]*sources.Message // into the latest listing
-	srcEpoch     int                         // incremented on every reopen
-	tempFailures atomic.Int32                // messages in a row that used every attempt on temporary errors
-	since        map[string]sources.Mark     // high-water marks given to an Incremental source
-	boxes        map[string]sources.Mailbox  // the source\'s folders, if it reports them
-	roles        map[string]string           // the target\'s special-use role -> mailbox
-	concurrent   bool                        // the source is a sources.ConcurrentOpener
+	list         *listing                   // the latest listing
+	planList     *listing                   // the listing the plan's indexes refer to
+	reindexed    map[msgKey]int             // after a reopen: the messages of list, to find planned ones again
+	srcEpoch     int                        // incremented on every reopen
+	tempFailures atomic.Int32               // messages in a row that used every attempt on temporary errors
+	since        map[string]sources.Mark    // high-water marks given to an Incremental source
+	boxes        map[string]sources.Mailbox // the source\'s folders, if it reports them
+	roles        map[string]string          // the target\'s special-use role -> mailbox
+	concurrent   bool                       // the source is a sources.ConcurrentOpener
 }
 
 type msgKey struct{ mailbox, id string }
@@ -136,6 +138,10 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 		if e.src != nil {
 			e.src.Close()
 		}
+		e.list.close()
+		if e.planList != nil {
+			e.planList.close()
+		}
 		e.srcMu.Unlock()
 	}()
 
@@ -203,21 +209,32 @@ func (e *engine) reopenLocked(ctx context.Context) (*listing, error) {
 			if inc, ok := src.(sources.Incremental); ok && e.since != nil {
 				inc.SetSince(e.since)
 			}
-			listed := &listing{}
+			listed := newListing(e.opts.SpoolDir)
 			err = src.List(ctx, func(m sources.Message) error {
-				listed.add(m)
-				return nil
+				_, err := listed.add(m)
+				return err
 			})
+			if err == nil {
+				err = listed.finish()
+			}
 			if err == nil {
 				e.src = src
 				e.srcEpoch++
 				_, e.concurrent = src.(sources.ConcurrentOpener)
-				e.msgs = make(map[msgKey]*sources.Message, listed.len())
-				for m := range listed.all() {
-					e.msgs[msgKey{m.Mailbox, m.ID}] = m
+				if e.list != nil && e.list != e.planList {
+					e.list.close()
+				}
+				e.list, e.reindexed = listed, nil
+				if e.planList != nil {
+					// Planned messages are found again by mailbox and ID.
+					e.reindexed = make(map[msgKey]int, listed.len())
+					for i, m := range listed.all() {
+						e.reindexed[msgKey{m.Mailbox, m.ID}] = i
+					}
 				}
 				return listed, nil
 			}
+			listed.close()
 			src.Close()
 		}
 		lastErr = err
@@ -237,9 +254,9 @@ func (e *engine) reopenLocked(ctx context.Context) (*listing, error) {
 // mailboxPlan is what one source mailbox contributes to the run.
 type mailboxPlan struct {
 	src, dst string
-	all      []*sources.Message // listed and selected by the filter
-	todo     []*sources.Message // not yet in the journal
-	resync   []resync           // copied before, with other flags now (SyncFlags)
+	all      []int32  // listed and selected by the filter (indexes into the plan's listing)
+	todo     []int32  // not yet in the journal
+	resync   []resync // copied before, with other flags now (SyncFlags)
 }
 
 func (e *engine) plan(ctx context.Context, listed *listing) ([]*mailboxPlan, error) {
@@ -248,8 +265,9 @@ func (e *engine) plan(ctx context.Context, listed *listing) ([]*mailboxPlan, err
 	var plan []*mailboxPlan
 	byName := map[string]*mailboxPlan{} // nil: skipped
 	count := map[*mailboxPlan]int{}
+	e.planList = listed
 	var mb *mailboxPlan
-	for m := range listed.all() {
+	for _, m := range listed.all() {
 		if mb == nil || mb.src != m.Mailbox {
 			var seen bool
 			if mb, seen = byName[m.Mailbox]; !seen {
@@ -265,15 +283,15 @@ func (e *engine) plan(ctx context.Context, listed *listing) ([]*mailboxPlan, err
 		}
 	}
 	for _, mb := range plan {
-		mb.all = make([]*sources.Message, 0, count[mb])
+		mb.all = make([]int32, 0, count[mb])
 	}
 	mb = nil
-	for m := range listed.all() {
+	for i, m := range listed.all() {
 		if mb == nil || mb.src != m.Mailbox {
 			mb = byName[m.Mailbox]
 		}
-		if mb != nil && (e.opts.Filter == nil || e.opts.Filter(*m)) {
-			mb.all = append(mb.all, m)
+		if mb != nil && (e.opts.Filter == nil || e.opts.Filter(m)) {
+			mb.all = append(mb.all, int32(i))
 		}
 	}
 	for _, mb := range plan {
@@ -298,12 +316,17 @@ func (e *engine) planMailbox(ctx context.Context, mb *mailboxPlan) error {
 	}
 	var resyncs []pending
 	var freed int64 // size of the journaled messages already deleted
-	err := e.journaled(ctx, mb.src, mb.all, func(i int, ent journal.Entry) {
+	var getErr error
+	err := e.journaled(ctx, e.planList, mb.src, mb.all, func(i int, ent journal.Entry) {
 		if done == nil {
 			done = make([]uint64, (len(mb.all)+63)/64)
 		}
 		done[i/64] |= 1 << (i % 64)
-		m := mb.all[i]
+		m, err := e.planList.get(int(mb.all[i]))
+		if err != nil {
+			getErr = err
+			return
+		}
 		if ent.Deleted {
 			freed += m.Size
 		}
@@ -311,6 +334,9 @@ func (e *engine) planMailbox(ctx context.Context, mb *mailboxPlan) error {
 			resyncs = append(resyncs, pending{i, resync{msg: m, ref: ent.TargetRef, dst: ent.DstMailbox}})
 		}
 	})
+	if err == nil {
+		err = getErr
+	}
 	if err != nil {
 		return err
 	}
@@ -326,7 +352,7 @@ func (e *engine) planMailbox(ctx context.Context, mb *mailboxPlan) error {
 	if done == nil {
 		mb.todo = slices.Clip(mb.all) // shared: neither is changed after planning
 	} else {
-		mb.todo = make([]*sources.Message, 0, len(mb.all)-journaled)
+		mb.todo = make([]int32, 0, len(mb.all)-journaled)
 		for i, m := range mb.all {
 			if done[i/64]&(1<<(i%64)) == 0 {
 				mb.todo = append(mb.todo, m)
@@ -335,12 +361,20 @@ func (e *engine) planMailbox(ctx context.Context, mb *mailboxPlan) error {
 	}
 	if e.opts.DeleteSource {
 		e.sum.WouldFree -= freed
-		for _, m := range mb.all {
+		for _, i := range mb.all {
+			m, err := e.planList.get(int(i))
+			if err != nil {
+				return err
+			}
 			e.sum.WouldFree += m.Size
 		}
 	}
 	var planned int64
-	for _, m := range mb.todo {
+	for _, i := range mb.todo {
+		m, err := e.planList.get(int(i))
+		if err != nil {
+			return err
+		}
 		planned += m.Size
 	}
 	e.job.Stats.PlannedMessages.Add(int64(len(mb.todo)))

@@ -11,7 +11,7 @@ import (
 
 // resync is a copied message whose source flags changed since.
 type resync struct {
-	msg *sources.Message
+	msg sources.Message
 	ref string // the copy's Receipt.Ref
 	dst string // the target mailbox it was copied to
 }

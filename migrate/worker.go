@@ -144,11 +144,14 @@ func (w *worker) try(ctx context.Context, st *mailboxState, m sources.Message, f
 	if w.e.src == nil {
 		return sourceError{errors.New("not connected")}
 	}
-	cur, ok := w.e.msgs[msgKey{m.Mailbox, m.ID}]
+	cur, ok, err := w.e.current(m)
+	if err != nil {
+		return sources.Permanent(err)
+	}
 	if !ok {
 		return &sources.MessageError{Location: m.Location, Err: errors.New("the message is no longer on the source")}
 	}
-	rc, err := w.e.src.Open(ctx, *cur)
+	rc, err := w.e.src.Open(ctx, cur)
 	if err != nil {
 		var me *sources.MessageError
 		if sources.IsPermanent(err) || errors.As(err, &me) {
@@ -158,7 +161,7 @@ func (w *worker) try(ctx context.Context, st *mailboxState, m sources.Message, f
 	}
 	defer rc.Close()
 	sr := &sourceReader{r: rc}
-	return w.copy(ctx, st, *cur, sr, forceSpool)
+	return w.copy(ctx, st, cur, sr, forceSpool)
 }
 
 // copy reads the message from sr and appends it unless the target
