@@ -27,7 +27,7 @@ func TestIMAPToIMAPKilledAndSynced(t *testing.T) {
 		c.Create(f, nil).Wait()
 	}
 	flagSets := [][]imap.Flag{{}, {imap.FlagSeen}, {imap.FlagFlagged, "Work"}, {imap.FlagAnswered, imap.FlagSeen}, {"$Forwarded", "Project-X"}, {imap.FlagDraft}}
-	msgs := resumeCorpus(17, 240, 300_000)
+	msgs := resumeCorpus(17, 600, 300_000) // several batches per folder: room for kills
 	for i, raw := range msgs {
 		f := folders[i%len(folders)]
 		date := time.Date(2015+i%9, time.Month(1+i%12), 1+i%28, i%24, i%60, 0, 0, time.FixedZone("", 3600*(i%5-2)))
