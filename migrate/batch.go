@@ -61,7 +61,7 @@ func (w *worker) batchable(size int64) bool {
 func (w *worker) queue(st *mailboxState, m sources.Message, identity string, it target.Message, body io.Reader) error {
 	b := &w.batch
 	if b.arena == nil {
-		b.arena = make([]byte, 0, batchBytes)
+		b.arena = newArena(batchBytes)
 	}
 	if len(b.items) == 0 {
 		b.st, b.started = st, time.Now()

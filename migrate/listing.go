@@ -26,8 +26,8 @@ import (
 
 const (
 	blockLen  = 1024 // messages per block
-	memBlocks = 8    // blocks kept in memory before spilling to a file
-	cacheLen  = 8    // decoded blocks kept for reading
+	memBlocks = 2    // blocks kept in memory before spilling to a file
+	cacheLen  = 4    // decoded blocks kept for reading
 )
 
 // listing is a source's messages in the order List reported them.
@@ -133,6 +133,9 @@ func (l *listing) len() int {
 func (l *listing) get(i int) (sources.Message, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if i < 0 || i >= l.n {
+		return sources.Message{}, fmt.Errorf("listing: message %d of %d", i, l.n)
+	}
 	msgs, err := l.block(i / blockLen)
 	if err != nil {
 		return sources.Message{}, err

@@ -64,11 +64,14 @@ func TestListingRoundTrip(t *testing.T) {
 	if count != n {
 		t.Errorf("all() yielded %d messages, want %d", count, n)
 	}
-	for _, i := range []int{n - 1, 0, 5000, 17, 9000, n - 18} { // out of order: through the cache and the file
+	for _, i := range []int{n - 1, 0, n / 2, 17, 3 * n / 4, n - 18} { // out of order: through the cache and the file
 		m, err := l.get(i)
 		if err != nil {
 			t.Fatal(err)
 		}
 		check(i, m)
+	}
+	if _, err := l.get(n); err == nil {
+		t.Errorf("get(%d) of a listing of %d = nil error", n, n)
 	}
 }

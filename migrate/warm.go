@@ -52,6 +52,8 @@ func (p *workerPool) close() {
 		go func() {
 			defer wg.Done()
 			w.closeTarget()
+			freeArena(w.batch.arena)
+			w.batch = batch{}
 		}()
 	}
 	wg.Wait()
