@@ -13,7 +13,7 @@ import (
 // writeChunk bounds a single write to the socket so that the write
 // deadline measures progress rather than the time to send a whole
 // literal.
-const writeChunk = 16 << 10
+const writeChunk = 64 << 10
 
 // IdleTimeoutError reports that a connection was closed because an
 // operation saw no traffic for the idle timeout.

@@ -141,14 +141,15 @@ func (ew *errWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// copyBuffers keeps the 256 KiB buffers literals are copied through, so
+// that no message allocates one (large reads and writes: fewer system
+// calls per megabyte).
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 // copyLiteral copies exactly size bytes from r to w. It holds back the
 // last byte until it has seen that r ends right after it, so that a
 // reader delivering too much never leaves a complete literal on the
 // wire.
-// copyBuffers keeps the 32 KiB buffers literals are copied through, so
-// that no message allocates one.
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
 func copyLiteral(w io.Writer, r io.Reader, size int64) error {
 	ew := &errWriter{w: w}
 	var n int64
