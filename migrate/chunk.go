@@ -65,21 +65,11 @@ var errNotStreamer = errors.New("source reads one message at a time")
 // tryChunk reads msgs with one sources.Streamer request and copies each
 // message as it arrives, marking it done.
 func (w *worker) tryChunk(ctx context.Context, st *mailboxState, msgs []sources.Message, done []bool) error {
-	if err := w.dial(ctx); err != nil {
-		return dialError{err}
-	}
-	if err := w.reindex(ctx, st); err != nil {
+	end, err := w.begin(ctx, st)
+	if err != nil {
 		return err
 	}
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	if w.e.concurrent {
-		w.e.srcMu.RLock()
-		defer w.e.srcMu.RUnlock()
-	} else {
-		w.e.srcMu.Lock()
-		defer w.e.srcMu.Unlock()
-	}
+	defer end()
 	bs, ok := w.e.src.(sources.Streamer)
 	if !ok {
 		return errNotStreamer
@@ -97,7 +87,7 @@ func (w *worker) tryChunk(ctx context.Context, st *mailboxState, msgs []sources.
 		}
 	}
 	var copyErr error
-	err := bs.OpenEach(ctx, cur, func(j int, r io.Reader) error {
+	err = bs.OpenEach(ctx, cur, func(j int, r io.Reader) error {
 		if err := w.copy(ctx, st, cur[j], &sourceReader{r: r}, false); err != nil {
 			copyErr = err // classified by copy
 			return err

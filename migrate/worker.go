@@ -123,27 +123,41 @@ func (w *worker) reopenSource(ctx context.Context) {
 	}
 }
 
-// try makes one attempt at copying m.
-func (w *worker) try(ctx context.Context, st *mailboxState, m sources.Message, forceSpool bool) error {
+// begin readies an attempt: the target session is dialed, the mailbox
+// indexed, the mailbox state held for reading (no rebuild while a copy
+// is claimed, appended and recorded) and the source held (shared if it
+// reads concurrently). end releases them.
+func (w *worker) begin(ctx context.Context, st *mailboxState) (end func(), err error) {
 	if err := w.dial(ctx); err != nil {
-		return dialError{err}
+		return nil, dialError{err}
 	}
 	if err := w.reindex(ctx, st); err != nil {
-		return err
+		return nil, err
 	}
 	st.mu.RLock()
-	defer st.mu.RUnlock()
-
+	lock, unlock := w.e.srcMu.Lock, w.e.srcMu.Unlock
 	if w.e.concurrent {
-		w.e.srcMu.RLock()
-		defer w.e.srcMu.RUnlock()
-	} else {
-		w.e.srcMu.Lock()
-		defer w.e.srcMu.Unlock()
+		lock, unlock = w.e.srcMu.RLock, w.e.srcMu.RUnlock
+	}
+	lock()
+	end = func() {
+		unlock()
+		st.mu.RUnlock()
 	}
 	if w.e.src == nil {
-		return sourceError{errors.New("not connected")}
+		end()
+		return nil, sourceError{errors.New("not connected")}
 	}
+	return end, nil
+}
+
+// try makes one attempt at copying m.
+func (w *worker) try(ctx context.Context, st *mailboxState, m sources.Message, forceSpool bool) error {
+	end, err := w.begin(ctx, st)
+	if err != nil {
+		return err
+	}
+	defer end()
 	cur, ok, err := w.e.current(m)
 	if err != nil {
 		return sources.Permanent(err)
