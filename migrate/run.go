@@ -155,7 +155,6 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 			return e.sum, err
 		}
 		pool.fit()
-		rest.start(ctx, pool.workers[1:]) // while the first prepares mailboxes
 		defer rest.wait()
 		if err := e.loadMailboxes(ctx, pool.workers[0]); err != nil {
 			return e.sum, err
@@ -169,6 +168,8 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	if e.opts.DryRun {
 		return e.sum, nil
 	}
+	pool.fitPlan(plan)
+	rest.start(ctx, pool.workers[1:]) // while the first prepares mailboxes
 	if err := e.prepareMailboxes(ctx, pool.workers[0]); err != nil {
 		return e.sum, err
 	}

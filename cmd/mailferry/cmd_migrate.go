@@ -124,7 +124,7 @@ func (o migrateOptions) job(src, dst string) (*jobfile.Job, error) {
 func addSelectionFlags(f *pflag.FlagSet, o *migrateOptions, where string) {
 	f.BoolVar(&o.dryRun, "dry-run", false, "only count what would be copied; write nothing")
 	f.BoolVar(&o.skipDeleted, "skip-deleted", false, `leave out source messages flagged \Deleted`)
-	f.IntVar(&o.connections, "connections", 4, "parallel connections, for sources that can be read in parallel")
+	f.IntVar(&o.connections, "connections", 4, "folders copied side by side, one connection each (for sources that can be read in parallel)")
 	f.StringArrayVar(&o.folderMap, "folder-map", nil, "put a source folder under another name "+where+", `\"SRC=DST\"` (repeatable)")
 	f.StringArrayVar(&o.include, "include", nil, "copy only source folders matching `PATTERN` (glob, repeatable)")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "skip source folders matching `PATTERN` (glob, repeatable)")
