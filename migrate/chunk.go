@@ -9,13 +9,20 @@ import (
 )
 
 // chunkLen returns how many of todo's first messages are read together
-// from a sources.Streamer: as many as one batch holds, so that the batch
-// never fills in the middle of a read, and a message too big for a batch
-// alone (it is stored after the batch before it, keeping the source's
-// order).
+// from a sources.Streamer: as many small ones as one batch holds, so
+// that the batch never fills in the middle of a read, or a run of up to
+// largeRun messages too big for a batch, each streamed to the target
+// while the next is already on its way (the source's order is kept).
 func chunkLen(todo []sources.Message, streaming bool) int {
-	if !streaming || len(todo) < 2 || todo[0].Size > batchMessage {
+	if !streaming || len(todo) < 2 {
 		return min(len(todo), 1)
+	}
+	if todo[0].Size > batchMessage {
+		n := 1
+		for n < len(todo) && n < largeRun && todo[n].Size > batchMessage {
+			n++
+		}
+		return n
 	}
 	n, bytes := 0, int64(0)
 	for n < len(todo) && n < batchItems {
@@ -59,6 +66,9 @@ func (w *worker) transferChunk(ctx context.Context, st *mailboxState, msgs []sou
 	}
 	return nil
 }
+
+// largeRun is the most large messages read with one request.
+const largeRun = 16
 
 var errNotStreamer = errors.New("source reads one message at a time")
 
