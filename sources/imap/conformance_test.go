@@ -23,3 +23,13 @@ func TestConformance(t *testing.T) {
 		return newSource(t, ts, Options{})
 	})
 }
+
+func TestStreamerConformance(t *testing.T) {
+	sourcetest.RunStreamer(t, func(t *testing.T, fx []sourcetest.Fixture) sources.Source {
+		ts := newTestServer(t, fullCaps)
+		for _, f := range fx {
+			ts.add(t, "INBOX", f.Raw, f.Flags, f.Date)
+		}
+		return newSource(t, ts, Options{})
+	})
+}
