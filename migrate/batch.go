@@ -180,6 +180,9 @@ func (w *worker) tryStore(ctx context.Context, st *mailboxState, items []pending
 	for i, p := range items {
 		list[i] = p.item
 	}
+	if err := w.e.noteAppending(ctx, st.plan.dst); err != nil {
+		return items, err
+	}
 	receipts, err := w.t.(target.Batcher).AppendBatch(ctx, st.plan.dst, list)
 	for i, rc := range receipts[:min(len(receipts), len(items))] {
 		p := items[i]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/mailferry/mailferry/sources"
 	"github.com/mailferry/mailferry/sources/memsource"
@@ -188,4 +189,29 @@ func TestEmptyDeliveryIsRefused(t *testing.T) {
 	if err != nil || len(sum.Failed) != 1 || sum.Copied != int64(len(msgs)-1) {
 		t.Fatalf("Run() with a source serving an empty message = copied %d, failed %v, %v; want that one failed", sum.Copied, sum.Failed, err)
 	}
+}
+
+func TestSettleWaitsForLateCommit(t *testing.T) {
+	bothReads(t, func(t *testing.T, stream bool) {
+		r, msgs := newBatchRig(t, stream)
+		// The first batch's bytes all reached the server, then the
+		// process died; the server commits the batch 100 ms later, after
+		// the rerun has started.
+		r.store.Late = func(n int) (time.Duration, error) {
+			if n == 0 {
+				return 100 * time.Millisecond, sources.Permanent(errors.New("killed"))
+			}
+			return 0, nil
+		}
+		if _, err := r.run(Options{Settle: 400 * time.Millisecond}); err == nil {
+			t.Fatal("Run() with the process killed = nil error")
+		}
+		r.store.Late = nil
+		sum, err := r.run(Options{Settle: 400 * time.Millisecond})
+		if err != nil || !sum.OK() {
+			t.Fatalf("rerun = %+v, %v", sum, err)
+		}
+		time.Sleep(150 * time.Millisecond) // nothing may land after the rerun either
+		r.exactlyOnce(msgs)
+	})
 }

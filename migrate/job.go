@@ -81,6 +81,12 @@ type Options struct {
 	Attempts int
 	Backoff  time.Duration
 
+	// Settle is how long after an append that was never answered (the
+	// process was killed, or the connection lost) the mailbox is left
+	// alone before it is looked at, so that a server still committing it
+	// is not raced (default 3s).
+	Settle time.Duration
+
 	// NoBatch stores every message with its own APPEND even where the
 	// target can store several in one transaction (target.Batcher).
 	NoBatch bool

@@ -246,7 +246,20 @@ feed:
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return false, err
 	}
-	return fed == len(plan.todo), ctx.Err()
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	// Every append was answered, unless one failed without a look at
+	// the mailbox since (stale): then the note stays for the next run.
+	st.mu.RLock()
+	answered := !st.stale
+	st.mu.RUnlock()
+	if answered {
+		if err := p.e.appendsAnswered(ctx, plan.dst); err != nil {
+			return false, sources.Permanent(err)
+		}
+	}
+	return fed == len(plan.todo), nil
 }
 
 // reindex rebuilds the unclaimed identities of the target mailbox:
@@ -256,6 +269,9 @@ func (w *worker) reindex(ctx context.Context, st *mailboxState) error {
 	defer st.mu.Unlock()
 	if !st.stale {
 		return nil
+	}
+	if err := w.e.settle(ctx, st.plan.dst); err != nil {
+		return err
 	}
 	if err := w.t.EnsureMailbox(ctx, st.plan.dst); err != nil {
 		return err

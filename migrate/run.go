@@ -59,6 +59,7 @@ type engine struct {
 	boxes        map[string]sources.Mailbox // the source\'s folders, if it reports them
 	roles        map[string]string          // the target\'s special-use role -> mailbox
 	concurrent   bool                       // the source is a sources.ConcurrentOpener
+	marks        appendMarks                // when each target mailbox's appending note was written
 }
 
 type msgKey struct{ mailbox, id string }
@@ -73,6 +74,9 @@ func newEngine(job *Job) *engine {
 	}
 	if o.Backoff <= 0 {
 		o.Backoff = time.Second
+	}
+	if o.Settle <= 0 {
+		o.Settle = settleTime
 	}
 	if o.DefaultMailbox == "" {
 		o.DefaultMailbox = "INBOX"

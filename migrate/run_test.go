@@ -46,6 +46,9 @@ func (r *rig) run(opts Options) (*Summary, error) {
 	}
 	defer j.Close()
 	opts.Backoff = time.Millisecond
+	if opts.Settle == 0 {
+		opts.Settle = time.Millisecond
+	}
 	job := &Job{
 		Name: "test",
 		OpenSource: func(context.Context) (sources.Source, error) {

@@ -248,6 +248,9 @@ func (w *worker) copy(ctx context.Context, st *mailboxState, m sources.Message, 
 		return sourceError{err}
 	}
 
+	if err := w.e.noteAppending(ctx, st.plan.dst); err != nil {
+		return err
+	}
 	counted := &countingReader{r: body, n: &w.e.job.Stats.Bytes}
 	receipt, err := w.t.Append(ctx, st.plan.dst, target.Message{Flags: flags, Date: date, Size: size}, counted)
 	if err != nil {

@@ -59,6 +59,12 @@ CREATE TABLE IF NOT EXISTS copied (
 	PRIMARY KEY (job, src_mailbox, src_id)
 );
 CREATE INDEX IF NOT EXISTS copied_by_target ON copied (job, dst_mailbox, identity);
+CREATE TABLE IF NOT EXISTS appending (
+	job         TEXT NOT NULL,
+	dst_mailbox TEXT NOT NULL,
+	at          INTEGER NOT NULL,
+	PRIMARY KEY (job, dst_mailbox)
+);
 CREATE TABLE IF NOT EXISTS folders (
 	job          TEXT NOT NULL,
 	src_mailbox  TEXT NOT NULL,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/mailferry/mailferry/internal/mailhdr"
 	"github.com/mailferry/mailferry/internal/target"
@@ -39,6 +40,12 @@ type Store struct {
 	// AfterStore, if set, runs after a message is stored and before
 	// Append returns (a slow reply).
 	AfterStore func(mailbox string)
+
+	// Late, if set, is called for every append (single or batch) with
+	// its sequence number; a delay above zero makes the append fail at
+	// once with err and store the message(s) delay later, as a server
+	// does that commits an append whose client died meanwhile.
+	Late func(n int) (delay time.Duration, err error)
 
 	// Batch makes sessions target.Batchers: AppendBatch stores a whole
 	// batch as one append (one FailAppend call, all or nothing).
@@ -150,6 +157,9 @@ func (t *session) Append(ctx context.Context, mailbox string, m target.Message, 
 	if before != nil {
 		return target.Receipt{}, before
 	}
+	if err := t.s.late(n, mailbox, []target.Item{{Message: m, Data: buf.Bytes()}}); err != nil {
+		return target.Receipt{}, err
+	}
 	if t.s.Refuse != nil && t.s.Refuse(buf.Bytes()) {
 		return target.Receipt{}, &sources.MessageError{Location: mailbox, Err: errors.New("refused")}
 	}
@@ -213,6 +223,9 @@ func (t *batchSession) AppendBatch(ctx context.Context, mailbox string, items []
 			return nil, &sources.MessageError{Location: mailbox, Err: errors.New("a message of the batch was refused")}
 		}
 	}
+	if err := t.s.late(n, mailbox, items); err != nil {
+		return nil, err
+	}
 	receipts := make([]target.Receipt, len(items))
 	t.s.mu.Lock()
 	for i, it := range items {
@@ -224,4 +237,29 @@ func (t *batchSession) AppendBatch(ctx context.Context, mailbox string, items []
 		return nil, after
 	}
 	return receipts, nil
+}
+
+// late stores items delay later and returns err if Late says so for
+// append n.
+func (s *Store) late(n int, mailbox string, items []target.Item) error {
+	s.mu.Lock()
+	f := s.Late
+	s.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	delay, err := f(n)
+	if delay <= 0 {
+		return nil
+	}
+	kept := make([]Stored, len(items))
+	for i, it := range items {
+		kept[i] = Stored{Mailbox: mailbox, Raw: bytes.Clone(it.Data), Msg: it.Message}
+	}
+	time.AfterFunc(delay, func() {
+		s.mu.Lock()
+		s.Msgs = append(s.Msgs, kept...)
+		s.mu.Unlock()
+	})
+	return err
 }
