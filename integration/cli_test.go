@@ -32,7 +32,7 @@ func TestWrongPassword(t *testing.T) {
 			// A server each: Dovecot slows down logins from an address
 			// that just failed one.
 			srv := startDovecot(t)
-			want := deliverAll(t, srv, "alice", resumeCorpus(17, 3, 10_000))
+			want := deliverAll(t, srv, "alice", corpus.Mixed(17, 3, 10_000))
 			start := time.Now()
 			code, stdout, stderr := runBinary(t, []string{c.env}, "migrate", "--state", statePath(t), "--progress", "none",
 				popURL(srv, "alice"), imapURL(srv, "bob", ""))
@@ -75,7 +75,7 @@ type dryRunReport struct {
 func TestDryRun(t *testing.T) {
 	t.Parallel()
 	srv := startDovecot(t)
-	want := deliverAll(t, srv, "alice", resumeCorpus(19, 20, 50_000))
+	want := deliverAll(t, srv, "alice", corpus.Mixed(19, 20, 50_000))
 	state := statePath(t)
 	reportPath := filepath.Join(t.TempDir(), "report.json")
 	args := []string{"migrate", "--state", state, "--progress", "none", popURL(srv, "alice"), imapURL(srv, "bob", "Imported")}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+
+	"github.com/mailferry/mailferry/internal/corpus"
 )
 
 // TestIMAPToIMAPKilledAndSynced moves alice's account (four folders,
@@ -27,7 +29,7 @@ func TestIMAPToIMAPKilledAndSynced(t *testing.T) {
 		c.Create(f, nil).Wait()
 	}
 	flagSets := [][]imap.Flag{{}, {imap.FlagSeen}, {imap.FlagFlagged, "Work"}, {imap.FlagAnswered, imap.FlagSeen}, {"$Forwarded", "Project-X"}, {imap.FlagDraft}}
-	msgs := resumeCorpus(17, 600, 300_000) // several batches per folder: room for kills
+	msgs := corpus.Mixed(17, 600, 300_000) // several batches per folder: room for kills
 	for i, raw := range msgs {
 		f := folders[i%len(folders)]
 		date := time.Date(2015+i%9, time.Month(1+i%12), 1+i%28, i%24, i%60, 0, 0, time.FixedZone("", 3600*(i%5-2)))

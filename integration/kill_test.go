@@ -13,6 +13,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/mailferry/mailferry/internal/corpus"
 )
 
 // killSeed returns the seed for the random kill moments: from
@@ -42,7 +44,7 @@ func TestKillAndRerunBinary(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(killSeed(t), 2))
 			srv := startDovecot(t)
-			want := deliverAll(t, srv, "alice", resumeCorpus(13, 400, 400_000)) // several batches: room for kills
+			want := deliverAll(t, srv, "alice", corpus.Mixed(13, 400, 400_000)) // several batches: room for kills
 			args := []string{"migrate", "--state", statePath(t), "--progress", "none",
 				popURL(srv, "alice"), imapURL(srv, "bob", "")}
 			if deleteSource {
@@ -218,7 +220,7 @@ func TestKillAndRerunMaildirParallel(t *testing.T) {
 			}
 		}
 		n := map[string]int{"INBOX": 300, "Sent": 80, "Archive/2023": 80}[mailbox]
-		msgs := append(resumeCorpus(uint64(len(mailbox)), n, 300_000), twin)
+		msgs := append(corpus.Mixed(uint64(len(mailbox)), n, 300_000), twin)
 		for i, raw := range msgs {
 			file := raw
 			if i%2 == 1 {

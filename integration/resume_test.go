@@ -13,20 +13,6 @@ import (
 	"github.com/mailferry/mailferry/migrate"
 )
 
-// resumeCorpus is a realistic spread of sizes (capped at maxSize) plus
-// the messages that trip up resuming: identical twins, which must both
-// arrive, and messages without Message-ID.
-func resumeCorpus(seed uint64, n, maxSize int) [][]byte {
-	var msgs [][]byte
-	for i, size := range corpus.Sizes(seed, n) {
-		msgs = append(msgs, corpus.Message(seed, i, min(size, maxSize)))
-	}
-	twin := []byte("From: twin@example.com\r\nSubject: twin\r\n\r\nsame\r\n")
-	return append(msgs, twin, twin,
-		[]byte("Subject: no message-id, dots\r\n\r\n.\r\n..\r\n.x\r\n"),
-		[]byte("Subject: empty body\r\n\r\n"))
-}
-
 // deliverAll puts msgs into user's INBOX and returns what POP3 serves.
 func deliverAll(t *testing.T, srv *dovecottest.Server, user string, msgs [][]byte) []stored {
 	t.Helper()
@@ -79,7 +65,7 @@ func removeState(t *testing.T, state string) {
 func TestDeletedStateNoDuplicates(t *testing.T) {
 	t.Parallel()
 	srv := startDovecot(t)
-	want := deliverAll(t, srv, "alice", resumeCorpus(3, 100, 200_000)) // more than one batch
+	want := deliverAll(t, srv, "alice", corpus.Mixed(3, 100, 200_000)) // more than one batch
 	j := newJob(t, popURL(srv, "alice"), imapURL(srv, "bob", ""))
 	state := statePath(t)
 
@@ -123,7 +109,7 @@ func TestDeletedStateNoDuplicates(t *testing.T) {
 func TestServerCrashMidRun(t *testing.T) {
 	t.Parallel()
 	srv := startDovecot(t)
-	msgs := resumeCorpus(5, 30, 100_000)
+	msgs := corpus.Mixed(5, 30, 100_000)
 	big := corpus.Message(5, 999, 20<<20)
 	msgs = append(msgs[:10], append([][]byte{big}, msgs[10:]...)...)
 	want := deliverAll(t, srv, "alice", msgs)
@@ -179,7 +165,7 @@ func TestServerCrashMidRun(t *testing.T) {
 func TestDeleteSourceClean(t *testing.T) {
 	t.Parallel()
 	srv := startDovecot(t)
-	want := deliverAll(t, srv, "alice", resumeCorpus(9, 30, 200_000))
+	want := deliverAll(t, srv, "alice", corpus.Mixed(9, 30, 200_000))
 	j := newJob(t, popURL(srv, "alice"), imapURL(srv, "bob", ""))
 	j.DeleteSource = true
 	state := statePath(t)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mailferry/mailferry/internal/corpus"
 	"github.com/mailferry/mailferry/internal/dovecottest"
 )
 
@@ -18,8 +19,8 @@ func TestTLSAndAwkwardPassword(t *testing.T) {
 	t.Parallel()
 	dovecottest.Require(t)
 	srv := dovecottest.Start(t, dovecottest.WithTLS())
-	want := deliverAll(t, srv, "carol", resumeCorpus(23, 5, 20_000))
-	deliverAll(t, srv, "alice", resumeCorpus(23, 5, 20_000))
+	want := deliverAll(t, srv, "carol", corpus.Mixed(23, 5, 20_000))
+	deliverAll(t, srv, "alice", corpus.Mixed(23, 5, 20_000))
 	pwFile := filepath.Join(t.TempDir(), "carol.pass")
 	if err := os.WriteFile(pwFile, []byte(srv.Users["carol"]+"\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/internal/chaos"
+	"github.com/mailferry/mailferry/internal/corpus"
 	"github.com/mailferry/mailferry/internal/dovecottest"
 	"github.com/mailferry/mailferry/internal/target/imaptarget/imaptest"
 	"github.com/mailferry/mailferry/sources/pop3/pop3test"
@@ -53,7 +54,7 @@ func TestSoakPOP3ToIMAP(t *testing.T) {
 
 func soakPOP3ToIMAP(t *testing.T, sz size) {
 	seed := seed(t)
-	msgs := mixedCorpus(seed%1000, sz.messages, sz.maxSize)
+	msgs := corpus.Mixed(seed%1000, sz.messages, sz.maxSize)
 	var want []message
 	for _, m := range msgs {
 		want = append(want, fromPOP3(m))
@@ -106,7 +107,7 @@ func soakIMAPToIMAP(t *testing.T, sz size) {
 	src := imaptest.NewServerOptions(t, imaptest.Options{Username: "carol", Password: "src-pw"})
 	dst := imaptest.NewServerOptions(t, imaptest.Options{})
 	want := map[string][]message{}
-	msgs := mixedCorpus(seed%1000+1, sz.messages, sz.maxSize)
+	msgs := corpus.Mixed(seed%1000+1, sz.messages, sz.maxSize)
 	flagSets := [][]string{nil, {`\Seen`}, {`\Seen`, `\Flagged`}, {`\Answered`, `\Seen`}, {`$Forwarded`, `\Seen`}, {`\Draft`}, {`$label1`}}
 	for i, raw := range msgs {
 		n := rng.IntN(10)
@@ -162,7 +163,7 @@ func soakDovecot(t *testing.T, sz size, n int) {
 	dovecottest.Require(t)
 	seed := seed(t)
 	srv := dovecottest.Start(t)
-	for _, m := range mixedCorpus(seed%1000+2, n, sz.maxSize) {
+	for _, m := range corpus.Mixed(seed%1000+2, n, sz.maxSize) {
 		srv.Deliver(t, "alice", "INBOX", m)
 	}
 	served := popMessages(t, srv.POP3Addr(), "alice", srv.Users["alice"])

@@ -54,7 +54,7 @@ func (s *popToIMAP) target(t *testing.T) []message {
 // finish, each message on the target once.
 func TestAppendOKLostThenBye(t *testing.T) {
 	t.Parallel()
-	s := newPOPToIMAP(t, mixedCorpus(21, 40, 50_000), imaptest.Options{})
+	s := newPOPToIMAP(t, corpus.Mixed(21, 40, 50_000), imaptest.Options{})
 	s.proxy.Next(chaos.Fault{Kind: chaos.CutAfterAppendOK, Appends: 5}, chaos.Fault{Kind: chaos.Bye, Appends: 7},
 		chaos.Fault{Kind: chaos.CutAfterAppendOK, Appends: 0})
 	if r := run(t, s.env, s.args()...); r.code != 0 {
@@ -77,7 +77,7 @@ func TestFirstTargetConnectionDropped(t *testing.T) {
 	t.Parallel()
 	t.Run("pop3", func(t *testing.T) {
 		t.Parallel()
-		s := newPOPToIMAP(t, mixedCorpus(22, 5, 10_000), imaptest.Options{})
+		s := newPOPToIMAP(t, corpus.Mixed(22, 5, 10_000), imaptest.Options{})
 		s.proxy.Next(chaos.Fault{Kind: chaos.Cut, Dir: chaos.ToClient, Offset: 0})
 		if r := run(t, s.env, s.args()...); r.code != 0 {
 			t.Fatalf("mailferry migrate with the first target connection dropped before its greeting: %s\nwant exit 0 after a retry", r)

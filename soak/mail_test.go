@@ -15,26 +15,10 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
-	"github.com/mailferry/mailferry/internal/corpus"
 	"github.com/mailferry/mailferry/internal/mailhdr"
 	"github.com/mailferry/mailferry/internal/target/imaptarget/imaptest"
 	"github.com/mailferry/mailferry/sources/pop3"
 )
-
-// mixedCorpus is n messages of realistic sizes (capped at maxSize) plus
-// the cases that trip up exactly-once copying: identical twins, which
-// must both arrive, a message without Message-ID or Date, dot lines and
-// an empty body.
-func mixedCorpus(seed uint64, n, maxSize int) [][]byte {
-	var msgs [][]byte
-	for i, size := range corpus.Sizes(seed, n) {
-		msgs = append(msgs, corpus.Message(seed, i, min(size, maxSize)))
-	}
-	twin := []byte("From: twin@example.com\r\nSubject: twin\r\n\r\nsame\r\n")
-	return append(msgs, twin, twin,
-		[]byte("Subject: no message-id, dots\r\n\r\n.\r\n..\r\n.x\r\n"),
-		[]byte("Subject: empty body\r\n\r\n"))
-}
 
 // message is what a mailbox must hold: the bytes' digest, the flags
 // (sorted, without \Recent) and the INTERNALDATE (zero: not checked).

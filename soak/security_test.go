@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/internal/chaos"
+	"github.com/mailferry/mailferry/internal/corpus"
 	"github.com/mailferry/mailferry/internal/target/imaptarget/imaptest"
 	"github.com/mailferry/mailferry/sources/pop3/pop3test"
 )
@@ -52,7 +53,7 @@ func TestNoPasswordLeaks(t *testing.T) {
 	for _, source := range []string{"pop3", "imap"} {
 		t.Run(source, func(t *testing.T) {
 			t.Parallel()
-			msgs := mixedCorpus(41, 30, 20_000)
+			msgs := corpus.Mixed(41, 30, 20_000)
 			msgs = append(msgs, append([]byte("Subject: big\r\n\r\n"), bytes.Repeat([]byte("x"), 40_000)...)) // refused: over APPENDLIMIT
 			dst := imaptest.NewServerOptions(t, imaptest.Options{Password: knownPassword, Username: "bob", AppendLimit: 30_000,
 				AppendHook: func(string) error { time.Sleep(5 * time.Millisecond); return nil }})

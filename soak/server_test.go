@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/mailferry/mailferry/internal/chaos"
+	"github.com/mailferry/mailferry/internal/corpus"
 	"github.com/mailferry/mailferry/internal/dovecottest"
 	"github.com/mailferry/mailferry/internal/imapconn"
 	"github.com/mailferry/mailferry/internal/journal"
@@ -46,7 +47,7 @@ func TestDovecotRestartMidRun(t *testing.T) {
 	// ports); the outage is kept short for the same reason.
 	dovecottest.Require(t)
 	srv := dovecottest.Start(t)
-	for _, m := range mixedCorpus(31, 40, 200_000) {
+	for _, m := range corpus.Mixed(31, 40, 200_000) {
 		srv.Deliver(t, "alice", "INBOX", m)
 	}
 	var want []message
@@ -96,7 +97,7 @@ func TestOverQuotaHalfWay(t *testing.T) {
 	var appends atomic.Int32
 	var full atomic.Bool
 	full.Store(true)
-	s := newPOPToIMAP(t, mixedCorpus(32, 40, 50_000), imaptest.Options{AppendHook: func(string) error {
+	s := newPOPToIMAP(t, corpus.Mixed(32, 40, 50_000), imaptest.Options{AppendHook: func(string) error {
 		if appends.Add(1) > 20 && full.Load() {
 			return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeOverQuota, Text: "Quota exceeded (mailbox for user is full)"}
 		}
@@ -131,7 +132,7 @@ func TestOverQuotaHalfWay(t *testing.T) {
 func TestDovecotOverQuota(t *testing.T) {
 	dovecottest.Require(t)
 	t.Parallel()
-	msgs := mixedCorpus(33, 30, 40_000)
+	msgs := corpus.Mixed(33, 30, 40_000)
 	total := 0
 	for _, m := range msgs {
 		total += len(m)
@@ -200,7 +201,7 @@ func TestServerNeverAnswers(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			s := newPOPToIMAP(t, mixedCorpus(34, 6, 30_000), imaptest.Options{})
+			s := newPOPToIMAP(t, corpus.Mixed(34, 6, 30_000), imaptest.Options{})
 			stalled := s.src
 			if c.target {
 				stalled = s.proxy

@@ -95,3 +95,18 @@ func Sizes(seed uint64, n int) []int {
 var names = []string{"Bob Example", "Carol Müller", "Dave O'Neil", "Eve Zhang", "Frank Østergaard", "Grace Hopper"}
 var subjects = []string{"Quarterly report", "Re: lunch?", "Invoice 2023-114", "Fwd: photos", "Meeting notes", "Re: Re: the plan"}
 var words = []string{"mail", "ferry", "message", "archive", "server", "quota", "folder", "lorem", "ipsum", "dolor", "amet", "backup", "journal", "byte", "exact", "once"}
+
+// Mixed is n messages of realistic sizes (capped at maxSize) plus the
+// cases that trip up exactly-once copying: identical twins, which must
+// both arrive, a message without Message-ID or Date, dot lines and an
+// empty body.
+func Mixed(seed uint64, n, maxSize int) [][]byte {
+	var msgs [][]byte
+	for i, size := range Sizes(seed, n) {
+		msgs = append(msgs, Message(seed, i, min(size, maxSize)))
+	}
+	twin := []byte("From: twin@example.com\r\nSubject: twin\r\n\r\nsame\r\n")
+	return append(msgs, twin, twin,
+		[]byte("Subject: no message-id, dots\r\n\r\n.\r\n..\r\n.x\r\n"),
+		[]byte("Subject: empty body\r\n\r\n"))
+}
