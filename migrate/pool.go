@@ -20,8 +20,8 @@ type workerPool struct {
 	workers []*worker
 }
 
-// newWorkerPool makes one worker per connection; fit drops the extra
-// ones once the source is known to read one message at a time.
+// newWorkerPool makes one worker per connection; fitPlan drops those
+// the plan has no use for.
 func newWorkerPool(e *engine) *workerPool {
 	p := &workerPool{e: e}
 	for i := 0; i < e.opts.Connections; i++ {
@@ -30,25 +30,18 @@ func newWorkerPool(e *engine) *workerPool {
 	return p
 }
 
-// fit keeps a single worker for a source that is not a
+// fitPlan keeps as many workers as mailboxes have work (each mailbox is
+// written by one session, see run), and one for a source that is not a
 // sources.ConcurrentOpener (POP3, ...): it reads one message at a time.
-func (p *workerPool) fit() {
-	if !p.e.concurrent && len(p.workers) > 1 {
-		for _, w := range p.workers[1:] {
-			w.closeTarget()
-		}
-		p.workers = p.workers[:1]
-	}
-}
-
-// fitPlan keeps as many workers as mailboxes have work: each mailbox is
-// written by one session (see run).
 func (p *workerPool) fitPlan(plan []*mailboxPlan) {
 	busy := 0
 	for _, mb := range plan {
 		if len(mb.todo) > 0 {
 			busy++
 		}
+	}
+	if !p.e.concurrent {
+		busy = 1
 	}
 	for len(p.workers) > max(busy, 1) {
 		w := p.workers[len(p.workers)-1]

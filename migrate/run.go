@@ -158,7 +158,6 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 		if err := first.wait(); err != nil {
 			return e.sum, err
 		}
-		pool.fit()
 		defer rest.wait()
 		if err := e.loadMailboxes(ctx, pool.workers[0]); err != nil {
 			return e.sum, err
